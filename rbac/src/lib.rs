@@ -1,0 +1,341 @@
+//! Policy for ktriage: which tools a caller may use, on which namespaces, over which kinds, and
+//! with what output budget. A [`Profile`] is the unit of policy; the MCP server maps each caller
+//! (stdio user, HTTP bearer token) to one profile and every tool call is checked against it.
+//!
+//! Never widens access beyond what a profile grants: `Secret` is denied in every profile, whatever
+//! the configuration says, and an empty allow list allows nothing.
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+
+/// Errors of the policy crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The policy file could not be read.
+    #[error("cannot read policy file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The policy file is not valid YAML for the policy schema.
+    #[error("invalid policy file {path}: {source}")]
+    Parse {
+        path: String,
+        #[source]
+        source: serde_yaml::Error,
+    },
+    /// A profile refers to something that makes no sense (an empty name, an unknown profile).
+    #[error("invalid policy: {0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Kinds no profile can ever read, whatever its configuration.
+pub const ALWAYS_DENIED_KINDS: &[&str] = &["Secret"];
+
+/// A shell-style pattern over names: `*` matches any run of characters, everything else is literal.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Pattern(String);
+
+impl Pattern {
+    pub fn new(p: impl Into<String>) -> Self {
+        Self(p.into())
+    }
+
+    /// Whether `name` matches this pattern.
+    pub fn matches(&self, name: &str) -> bool {
+        glob_match(self.0.as_bytes(), name.as_bytes())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn glob_match(pat: &[u8], s: &[u8]) -> bool {
+    // Iterative matcher with single-star backtracking: linear in practice, no recursion.
+    let (mut p, mut i) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while i < s.len() {
+        if p < pat.len() && pat[p] != b'*' && pat[p] == s[i] {
+            p += 1;
+            i += 1;
+        } else if p < pat.len() && pat[p] == b'*' {
+            star = Some(p);
+            mark = i;
+            p += 1;
+        } else if let Some(sp) = star {
+            p = sp + 1;
+            mark += 1;
+            i = mark;
+        } else {
+            return false;
+        }
+    }
+    while p < pat.len() && pat[p] == b'*' {
+        p += 1;
+    }
+    p == pat.len()
+}
+
+/// Which namespaces a profile may read. Deny wins over allow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceScope {
+    #[serde(default = "all")]
+    pub allow: Vec<Pattern>,
+    #[serde(default)]
+    pub deny: Vec<Pattern>,
+}
+
+fn all() -> Vec<Pattern> {
+    vec![Pattern::new("*")]
+}
+
+impl Default for NamespaceScope {
+    fn default() -> Self {
+        Self {
+            allow: all(),
+            deny: Vec::new(),
+        }
+    }
+}
+
+impl NamespaceScope {
+    /// A scope limited to exactly these namespaces.
+    pub fn only<I, S>(namespaces: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            allow: namespaces.into_iter().map(|n| Pattern::new(n)).collect(),
+            deny: Vec::new(),
+        }
+    }
+
+    /// Whether objects in `namespace` may be read.
+    pub fn allows(&self, namespace: &str) -> bool {
+        self.allow.iter().any(|p| p.matches(namespace))
+            && !self.deny.iter().any(|p| p.matches(namespace))
+    }
+
+    /// Whether every namespace is readable (cluster-wide listings need no filtering).
+    pub fn is_unrestricted(&self) -> bool {
+        self.deny.is_empty() && self.allow.iter().any(|p| p.as_str() == "*")
+    }
+}
+
+/// One profile: the whole of what a caller may see.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Name shown in errors and the audit log ("profile `oncall` does not allow ...").
+    #[serde(default)]
+    pub name: String,
+    /// Tool names (patterns) this profile may call. Empty allows nothing.
+    #[serde(default = "all")]
+    pub tools: Vec<Pattern>,
+    /// Namespaces this profile may read.
+    #[serde(default)]
+    pub namespaces: NamespaceScope,
+    /// Kinds this profile may never read, on top of [`ALWAYS_DENIED_KINDS`].
+    #[serde(default)]
+    pub denied_kinds: Vec<String>,
+    /// Whether cluster-scoped objects (Nodes, GatewayClasses, ...) may be read.
+    #[serde(default = "yes")]
+    pub cluster_scoped: bool,
+    /// Output budget per tool call, in estimated tokens.
+    #[serde(default)]
+    pub budget_tokens: Option<usize>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self::local()
+    }
+}
+
+impl Profile {
+    /// The profile of a local user on stdio: every read-only tool, every namespace, no Secrets.
+    pub fn local() -> Self {
+        Self {
+            name: "local".into(),
+            tools: all(),
+            namespaces: NamespaceScope::default(),
+            denied_kinds: Vec::new(),
+            cluster_scoped: true,
+            budget_tokens: None,
+        }
+    }
+
+    /// A profile that sees only the given namespaces (and no cluster-scoped objects).
+    pub fn namespaced<I, S>(name: &str, namespaces: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            name: name.into(),
+            namespaces: NamespaceScope::only(namespaces),
+            cluster_scoped: false,
+            ..Self::local()
+        }
+    }
+
+    pub fn allows_tool(&self, tool: &str) -> bool {
+        self.tools.iter().any(|p| p.matches(tool))
+    }
+
+    pub fn allows_namespace(&self, namespace: &str) -> bool {
+        self.namespaces.allows(namespace)
+    }
+
+    /// Whether objects of `kind` (e.g. `Secret`, `ConfigMap`) are denied. Case-insensitive, and
+    /// accepts plural resource names too (`secrets`).
+    pub fn denies_kind(&self, kind: &str) -> bool {
+        let k = kind.to_ascii_lowercase();
+        ALWAYS_DENIED_KINDS
+            .iter()
+            .copied()
+            .chain(self.denied_kinds.iter().map(String::as_str))
+            .any(|d| {
+                let d = d.to_ascii_lowercase();
+                k == d || k == format!("{d}s")
+            })
+    }
+
+    /// The denied kinds in effect, always including Secret.
+    pub fn effective_denied_kinds(&self) -> BTreeSet<String> {
+        ALWAYS_DENIED_KINDS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.denied_kinds.iter().cloned())
+            .collect()
+    }
+}
+
+/// A policy file: named profiles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub profiles: Vec<Profile>,
+}
+
+impl Policy {
+    /// Load and validate a policy file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_yaml(&text).map_err(|e| match e {
+            Error::Parse { source, .. } => Error::Parse {
+                path: path.display().to_string(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    pub fn from_yaml(text: &str) -> Result<Self> {
+        let policy: Policy = serde_yaml::from_str(text).map_err(|source| Error::Parse {
+            path: "<inline>".into(),
+            source,
+        })?;
+        let mut seen = BTreeSet::new();
+        for p in &policy.profiles {
+            if p.name.trim().is_empty() {
+                return Err(Error::Invalid("every profile needs a `name`".into()));
+            }
+            if !seen.insert(p.name.clone()) {
+                return Err(Error::Invalid(format!(
+                    "profile `{}` is defined twice",
+                    p.name
+                )));
+            }
+        }
+        Ok(policy)
+    }
+
+    pub fn profile(&self, name: &str) -> Result<&Profile> {
+        self.profiles
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+                Error::Invalid(format!(
+                    "no profile named `{name}`; known profiles: {}",
+                    known.join(", ")
+                ))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_patterns() {
+        let p = Pattern::new("team-*");
+        assert!(p.matches("team-a"));
+        assert!(p.matches("team-"));
+        assert!(!p.matches("teams"));
+        assert!(Pattern::new("*").matches(""));
+        assert!(Pattern::new("a*b*c").matches("axxbyyc"));
+        assert!(!Pattern::new("a*b*c").matches("axxbyy"));
+        assert!(Pattern::new("kube-system").matches("kube-system"));
+        assert!(!Pattern::new("kube-system").matches("kube-system2"));
+    }
+
+    #[test]
+    fn deny_wins_over_allow() {
+        let s = NamespaceScope {
+            allow: vec![Pattern::new("*")],
+            deny: vec![Pattern::new("kube-*")],
+        };
+        assert!(s.allows("payments"));
+        assert!(!s.allows("kube-system"));
+        assert!(!s.is_unrestricted());
+    }
+
+    #[test]
+    fn secret_is_denied_in_every_profile() {
+        let p: Profile = serde_yaml::from_str("name: open\ndenied_kinds: []\n").unwrap();
+        assert!(p.denies_kind("Secret"));
+        assert!(p.denies_kind("secrets"));
+        assert!(!p.denies_kind("ConfigMap"));
+    }
+
+    #[test]
+    fn policy_file_rejects_duplicates_and_unknown_fields() {
+        let dup = "profiles:\n  - name: a\n  - name: a\n";
+        assert!(matches!(Policy::from_yaml(dup), Err(Error::Invalid(_))));
+        let unknown = "profiles:\n  - name: a\n    namespace: [x]\n";
+        assert!(matches!(
+            Policy::from_yaml(unknown),
+            Err(Error::Parse { .. })
+        ));
+        let ok =
+            "profiles:\n  - name: team-a\n    namespaces: {allow: [a]}\n    tools: [list_pods]\n";
+        let pol = Policy::from_yaml(ok).unwrap();
+        let p = pol.profile("team-a").unwrap();
+        assert!(p.allows_namespace("a") && !p.allows_namespace("b"));
+        assert!(p.allows_tool("list_pods") && !p.allows_tool("pod_logs"));
+        assert!(
+            pol.profile("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("team-a")
+        );
+    }
+}

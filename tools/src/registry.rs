@@ -1,0 +1,118 @@
+//! The tool registry: every tool's name, description and schemas, and one entry point to call a
+//! tool by name with JSON arguments. The MCP server and the agent both go through here, so both
+//! see the same tools under the same policy, and every answer is redacted on the way out.
+
+use schemars::JsonSchema;
+use serde_json::Value;
+
+use crate::budget::estimate_tokens;
+use crate::redact::{redact_json, redact_text};
+use crate::tool::{Tool, ToolContext};
+use crate::tool::{
+    cluster_overview::ClusterOverview, describe::Describe, events::Events,
+    gateway_routes::GatewayRoutes, list_pods::ListPods, nodes::Nodes, pod_logs::PodLogs,
+    rollout_history::RolloutHistory, workload_health::WorkloadHealth,
+};
+use crate::{Error, Result};
+
+/// A tool as a client sees it.
+#[derive(Debug, Clone)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub input_schema: Value,
+    pub output_schema: Value,
+}
+
+/// A tool's answer: the compact text, and the same facts as JSON.
+#[derive(Debug, Clone)]
+pub struct ToolAnswer {
+    pub text: String,
+    pub structured: Value,
+    /// Estimated tokens of `text`.
+    pub tokens: usize,
+}
+
+fn schema<T: JsonSchema>() -> Value {
+    let mut v = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("$schema");
+        m.remove("title");
+    }
+    v
+}
+
+fn info<T: Tool>() -> ToolInfo {
+    ToolInfo {
+        name: T::NAME,
+        description: T::DESCRIPTION,
+        input_schema: schema::<T::Params>(),
+        output_schema: schema::<T::Output>(),
+    }
+}
+
+/// Every tool, in the order clients list them.
+pub fn tools() -> Vec<ToolInfo> {
+    vec![
+        info::<ClusterOverview>(),
+        info::<ListPods>(),
+        info::<Describe>(),
+        info::<Events>(),
+        info::<PodLogs>(),
+        info::<RolloutHistory>(),
+        info::<GatewayRoutes>(),
+        info::<Nodes>(),
+        info::<WorkloadHealth>(),
+    ]
+}
+
+async fn run<T: Tool>(ctx: &ToolContext, args: Value) -> Result<ToolAnswer> {
+    let args = if args.is_null() {
+        Value::Object(Default::default())
+    } else {
+        args
+    };
+    let params: T::Params = serde_json::from_value(args)
+        .map_err(|e| Error::InvalidInput(format!("invalid arguments for {}: {e}", T::NAME)))?;
+    let output = T::run(ctx, params).await?;
+    let mut structured = serde_json::to_value(&output).map_err(|e| {
+        Error::InvalidInput(format!("{} output could not be encoded: {e}", T::NAME))
+    })?;
+    redact_json(&mut structured);
+    let text = redact_text(&T::render(&output, ctx.budget, ctx.clock())).into_owned();
+    let tokens = estimate_tokens(&text);
+    Ok(ToolAnswer {
+        text,
+        structured,
+        tokens,
+    })
+}
+
+/// Call a tool by name. Errors are written for the caller to act on.
+pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnswer> {
+    let profile = ctx.kube.profile();
+    if !profile.allows_tool(name) && tools().iter().any(|t| t.name == name) {
+        return Err(Error::Denied(format!(
+            "profile `{}` does not allow the tool `{name}`",
+            profile.name
+        )));
+    }
+    match name {
+        ClusterOverview::NAME => run::<ClusterOverview>(ctx, args).await,
+        ListPods::NAME => run::<ListPods>(ctx, args).await,
+        Describe::NAME => run::<Describe>(ctx, args).await,
+        Events::NAME => run::<Events>(ctx, args).await,
+        PodLogs::NAME => run::<PodLogs>(ctx, args).await,
+        RolloutHistory::NAME => run::<RolloutHistory>(ctx, args).await,
+        GatewayRoutes::NAME => run::<GatewayRoutes>(ctx, args).await,
+        Nodes::NAME => run::<Nodes>(ctx, args).await,
+        WorkloadHealth::NAME => run::<WorkloadHealth>(ctx, args).await,
+        other => {
+            let names: Vec<&str> = tools().iter().map(|t| t.name).collect();
+            Err(Error::InvalidInput(format!(
+                "unknown tool `{other}`; tools: {}",
+                names.join(", ")
+            )))
+        }
+    }
+}

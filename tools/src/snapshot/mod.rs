@@ -1,0 +1,446 @@
+//! The snapshot folder format (`../shared/design/SCENARIOS.md`): `cluster/*.yaml|yml|json`,
+//! `logs/<ns>/<pod>/<container>[.previous].log`, `metrics/*.om`, `grafana/*.json`, and an optional
+//! `scenario.yaml` whose `now` freezes the clock.
+//!
+//! Objects are kept as compact JSON text plus the few fields the replay filters on, so a
+//! snapshot of 10,000 pods and 50,000 events stays small in memory.
+
+pub mod capture;
+pub mod kinds;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+pub use kinds::ResourceType;
+
+use crate::{Error, Result};
+
+/// One object of the snapshot.
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub uid: String,
+    pub labels: BTreeMap<String, String>,
+    /// Values of the field labels the kind accepts in `fieldSelector`, flattened to strings.
+    pub fields: HashMap<&'static str, String>,
+    /// The object as compact JSON, with `apiVersion` and `kind` removed (as list items are
+    /// served); [`StoredObject::full_json`] puts them back.
+    pub body: Arc<str>,
+    pub resource_version: u64,
+}
+
+/// Objects of one resource type.
+#[derive(Debug, Clone)]
+pub struct TypeStore {
+    pub rtype: ResourceType,
+    pub objects: Vec<StoredObject>,
+}
+
+/// Key of a log file: namespace, pod, container, previous.
+pub type LogKey = (String, String, String, bool);
+
+/// A loaded snapshot.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub root: PathBuf,
+    /// The frozen "now" from `scenario.yaml`, when present.
+    pub now: Option<Timestamp>,
+    /// Keyed by (group, plural).
+    pub types: BTreeMap<(String, String), TypeStore>,
+    pub logs: BTreeMap<LogKey, PathBuf>,
+    /// Highest resourceVersion seen; list responses report it.
+    pub resource_version: u64,
+}
+
+impl StoredObject {
+    /// The object with `apiVersion` and `kind`, as a GET of the single object returns it.
+    pub fn full_json(&self, rtype: &ResourceType) -> String {
+        let head = format!(
+            "{{\"apiVersion\":{},\"kind\":{}",
+            Value::String(rtype.api_version()),
+            Value::String(rtype.kind.clone())
+        );
+        match self.body.strip_prefix('{') {
+            Some("}") => format!("{head}}}"),
+            Some(rest) => format!("{head},{rest}"),
+            None => self.body.to_string(),
+        }
+    }
+
+    pub fn value(&self) -> Result<Value> {
+        serde_json::from_str(&self.body).map_err(|e| Error::Snapshot(format!("stored object: {e}")))
+    }
+}
+
+/// Look up a dotted path (`status.phase`, `involvedObject.name`) in a JSON value, as a string.
+pub fn field_value(v: &Value, path: &str) -> Option<String> {
+    let mut cur = v;
+    for part in path.split('.') {
+        cur = cur.get(part)?;
+    }
+    match cur {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        // `source` on events is an object; the API matches its `component`.
+        Value::Object(m) => m
+            .get("component")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+impl Snapshot {
+    /// Load a snapshot folder. Fails with a message naming the file when a file does not parse.
+    pub fn load(root: &Path) -> Result<Self> {
+        let cluster = root.join("cluster");
+        if !cluster.is_dir() {
+            return Err(Error::Snapshot(format!(
+                "{} is not a snapshot: it has no cluster/ folder (see SCENARIOS.md for the layout)",
+                root.display()
+            )));
+        }
+        let mut files = Vec::new();
+        collect_files(&cluster, &mut files)?;
+        files.sort();
+        let mut raw: Vec<Value> = Vec::new();
+        for f in &files {
+            let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if !matches!(ext, "yaml" | "yml" | "json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| Error::Snapshot(format!("cannot read {}: {e}", f.display())))?;
+            let docs = parse_documents(&text, ext == "json")
+                .map_err(|e| Error::Snapshot(format!("{}: {e}", f.display())))?;
+            for d in docs {
+                flatten_lists(d, &mut raw);
+            }
+        }
+        let mut snap = Snapshot {
+            root: root.to_path_buf(),
+            now: read_now(root)?,
+            types: BTreeMap::new(),
+            logs: BTreeMap::new(),
+            resource_version: 1,
+        };
+        snap.index(raw)?;
+        snap.logs = index_logs(&root.join("logs"))?;
+        Ok(snap)
+    }
+
+    fn index(&mut self, raw: Vec<Value>) -> Result<()> {
+        // First pass: which (group, version, kind) exist, and whether any is namespaced.
+        let mut seen: BTreeMap<(String, String, String), bool> = BTreeMap::new();
+        for v in &raw {
+            let (g, ver, k) = gvk(v);
+            let ns = v.pointer("/metadata/namespace").is_some();
+            *seen.entry((g, ver, k)).or_default() |= ns;
+        }
+        let mut types: HashMap<(String, String), ResourceType> = kinds::builtin_types()
+            .map(|t| ((t.group.clone(), t.kind.clone()), t))
+            .collect();
+        // CRD objects in the snapshot give exact plurals and scope.
+        for v in &raw {
+            if gvk(v).2 == "CustomResourceDefinition" {
+                if let Some(t) = type_from_crd(v) {
+                    types.insert((t.group.clone(), t.kind.clone()), t);
+                }
+            }
+        }
+        for ((g, ver, k), namespaced) in &seen {
+            types
+                .entry((g.clone(), k.clone()))
+                .or_insert_with(|| kinds::derived_type(g, ver, k, *namespaced));
+        }
+        for t in types.values() {
+            self.types
+                .entry((t.group.clone(), t.plural.clone()))
+                .or_insert_with(|| TypeStore {
+                    rtype: t.clone(),
+                    objects: Vec::new(),
+                });
+        }
+        let mut rv_counter = 1u64;
+        for mut v in raw {
+            let (g, _ver, k) = gvk(&v);
+            if k == "Secret" && g.is_empty() {
+                // Snapshots never hold Secrets; a captured one is dropped rather than served.
+                continue;
+            }
+            let Some(t) = types.get(&(g.clone(), k.clone())) else {
+                continue;
+            };
+            let name = v
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if name.is_empty() {
+                return Err(Error::Snapshot(format!(
+                    "a {k} object has no metadata.name"
+                )));
+            }
+            rv_counter += 1;
+            let resource_version = v
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(rv_counter);
+            self.resource_version = self.resource_version.max(resource_version);
+            let namespace = if t.namespaced {
+                Some(
+                    v.pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .unwrap_or("default")
+                        .to_string(),
+                )
+            } else {
+                None
+            };
+            let labels = v
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let fields = t
+                .field_labels()
+                .iter()
+                .filter_map(|f| field_value(&v, f).map(|val| (*f, val)))
+                .collect();
+            let uid = v
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("apiVersion");
+                m.remove("kind");
+                if let (Some(ns), Some(meta)) = (
+                    &namespace,
+                    m.get_mut("metadata").and_then(Value::as_object_mut),
+                ) {
+                    meta.entry("namespace")
+                        .or_insert_with(|| Value::String(ns.clone()));
+                }
+            }
+            let body: Arc<str> = serde_json::to_string(&v)
+                .map_err(|e| Error::Snapshot(format!("re-encoding {k} {name}: {e}")))?
+                .into();
+            if let Some(store) = self.types.get_mut(&(t.group.clone(), t.plural.clone())) {
+                store.objects.push(StoredObject {
+                    name,
+                    namespace,
+                    uid,
+                    labels,
+                    fields,
+                    body,
+                    resource_version,
+                });
+            }
+        }
+        for store in self.types.values_mut() {
+            store
+                .objects
+                .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        }
+        Ok(())
+    }
+
+    /// The store for a resource, by group and plural.
+    pub fn store(&self, group: &str, plural: &str) -> Option<&TypeStore> {
+        self.types.get(&(group.to_string(), plural.to_string()))
+    }
+
+    /// All namespaces: Namespace objects plus any namespace an object lives in.
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut out: std::collections::BTreeSet<String> = self
+            .store("", "namespaces")
+            .map(|s| s.objects.iter().map(|o| o.name.clone()).collect())
+            .unwrap_or_default();
+        for s in self.types.values() {
+            out.extend(s.objects.iter().filter_map(|o| o.namespace.clone()));
+        }
+        out.into_iter().collect()
+    }
+
+    pub fn object_count(&self) -> usize {
+        self.types.values().map(|s| s.objects.len()).sum()
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| Error::Snapshot(format!("cannot read {}: {e}", dir.display())))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::Snapshot(format!("{}: {e}", dir.display())))?;
+        let p = entry.path();
+        if p.is_dir() {
+            collect_files(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn parse_documents(text: &str, json: bool) -> std::result::Result<Vec<Value>, String> {
+    if json {
+        return serde_json::from_str::<Value>(text)
+            .map(|v| vec![v])
+            .map_err(|e| e.to_string());
+    }
+    let mut out = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let v: Value = serde::Deserialize::deserialize(doc).map_err(|e| e.to_string())?;
+        if !v.is_null() {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+fn flatten_lists(v: Value, out: &mut Vec<Value>) {
+    let is_list = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && v.get("items").is_some_and(Value::is_array);
+    if !is_list {
+        out.push(v);
+        return;
+    }
+    // A typed list (PodList) omits kind/apiVersion on items; take them from the list.
+    let list_kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let list_api = v.get("apiVersion").cloned();
+    if let Value::Object(mut m) = v
+        && let Some(Value::Array(items)) = m.remove("items")
+    {
+        for mut item in items {
+            if list_kind != "List"
+                && let Some(obj) = item.as_object_mut()
+            {
+                obj.entry("kind").or_insert_with(|| {
+                    Value::String(list_kind.trim_end_matches("List").to_string())
+                });
+                if let Some(api) = &list_api {
+                    obj.entry("apiVersion").or_insert_with(|| api.clone());
+                }
+            }
+            flatten_lists(item, out);
+        }
+    }
+}
+
+/// (group, version, kind) of an object.
+pub fn gvk(v: &Value) -> (String, String, String) {
+    let api = v.get("apiVersion").and_then(Value::as_str).unwrap_or("v1");
+    let kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    match api.split_once('/') {
+        Some((g, ver)) => (g.to_string(), ver.to_string(), kind),
+        None => (String::new(), api.to_string(), kind),
+    }
+}
+
+fn type_from_crd(v: &Value) -> Option<ResourceType> {
+    let spec = v.get("spec")?;
+    let names = spec.get("names")?;
+    let version = spec
+        .get("versions")?
+        .as_array()?
+        .iter()
+        .find(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+        .or_else(|| spec.get("versions")?.as_array()?.first())?
+        .get("name")?
+        .as_str()?;
+    Some(ResourceType {
+        group: spec.get("group")?.as_str()?.to_string(),
+        version: version.to_string(),
+        kind: names.get("kind")?.as_str()?.to_string(),
+        plural: names.get("plural")?.as_str()?.to_string(),
+        namespaced: spec.get("scope").and_then(Value::as_str) != Some("Cluster"),
+        short_names: names
+            .get("shortNames")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+fn read_now(root: &Path) -> Result<Option<Timestamp>> {
+    let path = root.join("scenario.yaml");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Snapshot(format!("cannot read {}: {e}", path.display())))?;
+    let v: Value = serde_yaml::from_str(&text)
+        .map_err(|e| Error::Snapshot(format!("{}: {e}", path.display())))?;
+    match v.get("now").and_then(Value::as_str) {
+        None => Ok(None),
+        Some(s) => s.parse::<Timestamp>().map(Some).map_err(|e| {
+            Error::Snapshot(format!(
+                "{}: `now: {s}` is not an RFC 3339 time: {e}",
+                path.display()
+            ))
+        }),
+    }
+}
+
+fn index_logs(dir: &Path) -> Result<BTreeMap<LogKey, PathBuf>> {
+    let mut out = BTreeMap::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    for f in files {
+        let Ok(rel) = f.strip_prefix(dir) else {
+            continue;
+        };
+        let parts: Vec<_> = rel.iter().filter_map(|p| p.to_str()).collect();
+        let [ns, pod, file] = parts.as_slice() else {
+            continue;
+        };
+        let Some(stem) = file.strip_suffix(".log") else {
+            continue;
+        };
+        let (container, previous) = match stem.strip_suffix(".previous") {
+            Some(c) => (c, true),
+            None => (stem, false),
+        };
+        out.insert(
+            (
+                ns.to_string(),
+                pod.to_string(),
+                container.to_string(),
+                previous,
+            ),
+            f.clone(),
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,74 @@
+//! The tools: one file each, each with typed parameters (their doc comments are the text a model
+//! reads), a typed output, and a compact text rendering within a [`Budget`].
+
+pub mod cluster_overview;
+pub mod describe;
+pub mod events;
+pub mod gateway_routes;
+pub mod list_pods;
+pub mod nodes;
+pub mod pod_facts;
+pub mod pod_logs;
+pub mod rollout_history;
+pub mod workload_health;
+
+use std::future::Future;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::budget::Budget;
+use crate::k8s::KubeReader;
+use crate::{Clock, Result};
+
+/// What a tool call runs with.
+#[derive(Debug, Clone)]
+pub struct ToolContext {
+    pub kube: KubeReader,
+    pub budget: Budget,
+}
+
+impl ToolContext {
+    pub fn new(kube: KubeReader, budget: Budget) -> Self {
+        Self { kube, budget }
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.kube.clock()
+    }
+}
+
+/// A read-only tool.
+pub trait Tool {
+    /// The tool's name on every surface (MCP, agent, CLI).
+    const NAME: &'static str;
+    /// What the tool does, for the model: short, exact, with its limits stated.
+    const DESCRIPTION: &'static str;
+    type Params: DeserializeOwned + JsonSchema + Send;
+    type Output: Serialize + JsonSchema + Send + Sync;
+
+    fn run(
+        ctx: &ToolContext,
+        params: Self::Params,
+    ) -> impl Future<Output = Result<Self::Output>> + Send;
+
+    /// The compact text form, within `budget`, saying what was cut. `clock` dates the "ago"s.
+    fn render(output: &Self::Output, budget: Budget, clock: Clock) -> String;
+}
+
+/// Parse an optional RFC 3339 time from the API's string form.
+pub(crate) fn age_of(
+    clock: Clock,
+    t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+) -> String {
+    t.map_or_else(|| "?".into(), |t| clock.age(t.0))
+}
+
+/// `namespace/name`
+pub(crate) fn nsname(ns: Option<&str>, name: &str) -> String {
+    match ns {
+        Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
+        _ => name.to_string(),
+    }
+}

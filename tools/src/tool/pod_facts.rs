@@ -1,0 +1,156 @@
+//! The facts about a pod that every tool reports the same way: status as kubectl prints it,
+//! readiness, restarts, the last termination and the current waiting reason.
+
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::Clock;
+use crate::budget::clip;
+use crate::redact::redact_text;
+
+/// A pod in one line's worth of facts.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct PodSummary {
+    pub namespace: String,
+    pub name: String,
+    /// Status as `kubectl get pods` prints it (Running, CrashLoopBackOff, OOMKilled, Pending...).
+    pub status: String,
+    /// Ready containers / all containers.
+    pub ready: String,
+    pub restarts: i32,
+    pub age: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// Why the last container instance ended (reason, exit code, when), if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_termination: Option<String>,
+    /// Why a container is waiting now (reason: message), if one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
+    /// Owning controller, `Kind/name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Whether the pod looks unhealthy (not ready while it should be, restarting, failed, pending).
+    pub problem: bool,
+}
+
+fn statuses(pod: &Pod) -> &[ContainerStatus] {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or(&[])
+}
+
+/// The STATUS column of `kubectl get pods`.
+pub fn pod_status(pod: &Pod) -> String {
+    match serde_json::to_value(pod) {
+        Ok(v) => crate::replay::table::pod_status(&v),
+        Err(_) => "Unknown".into(),
+    }
+}
+
+impl PodSummary {
+    pub fn of(pod: &Pod, clock: Clock) -> Self {
+        let cs = statuses(pod);
+        let total = pod.spec.as_ref().map_or(cs.len(), |s| s.containers.len());
+        let ready = cs.iter().filter(|c| c.ready).count();
+        let restarts = cs.iter().map(|c| c.restart_count).sum();
+        let phase = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default();
+        let last_termination = cs
+            .iter()
+            .filter_map(|c| {
+                let t = c.last_state.as_ref()?.terminated.as_ref()?;
+                let when = t
+                    .finished_at
+                    .as_ref()
+                    .map(|f| format!(", {} ago", clock.age(f.0)))
+                    .unwrap_or_default();
+                Some(format!(
+                    "{}: {} (exit {}{when})",
+                    c.name,
+                    t.reason.as_deref().unwrap_or("Terminated"),
+                    t.exit_code
+                ))
+            })
+            .next();
+        let waiting = cs
+            .iter()
+            .filter_map(|c| {
+                let w = c.state.as_ref()?.waiting.as_ref()?;
+                let msg = w
+                    .message
+                    .as_deref()
+                    .map(|m| format!(": {}", clip(&redact_text(m), 160)))
+                    .unwrap_or_default();
+                Some(format!(
+                    "{}: {}{msg}",
+                    c.name,
+                    w.reason.as_deref().unwrap_or("Waiting")
+                ))
+            })
+            .next();
+        let owner = pod
+            .metadata
+            .owner_references
+            .as_ref()
+            .and_then(|o| o.iter().find(|o| o.controller == Some(true)).or(o.first()))
+            .map(|o| format!("{}/{}", o.kind, o.name));
+        let status = pod_status(pod);
+        let problem = match phase.as_str() {
+            "Succeeded" => false,
+            "Running" => ready < total || waiting.is_some(),
+            _ => true,
+        };
+        let scheduling = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+            })
+            .and_then(|c| c.message.clone());
+        Self {
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            status,
+            ready: format!("{ready}/{total}"),
+            restarts,
+            age: super::age_of(clock, pod.metadata.creation_timestamp.as_ref()),
+            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            last_termination,
+            waiting: waiting
+                .or_else(|| scheduling.map(|m| format!("unscheduled: {}", clip(&m, 200)))),
+            owner,
+            problem,
+        }
+    }
+
+    /// One line: `ns/name  Status  ready  restarts  age  node  [details]`.
+    pub fn line(&self, with_namespace: bool) -> String {
+        let name = if with_namespace {
+            format!("{}/{}", self.namespace, self.name)
+        } else {
+            self.name.clone()
+        };
+        let mut s = format!(
+            "{name}  {}  ready {}  restarts {}  age {}",
+            self.status, self.ready, self.restarts, self.age
+        );
+        if let Some(n) = &self.node {
+            s.push_str(&format!("  node {n}"));
+        }
+        if let Some(w) = &self.waiting {
+            s.push_str(&format!("  | waiting {w}"));
+        }
+        if let Some(t) = &self.last_termination {
+            s.push_str(&format!("  | last exit {t}"));
+        }
+        s
+    }
+}
