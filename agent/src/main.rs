@@ -1,1 +1,212 @@
-fn main() {}
+//! `ktriage`: a read-only Kubernetes troubleshooting agent.
+
+mod cluster;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use tools::budget::Budget;
+use tools::replay::{Fault, ReplayServer};
+use tools::snapshot::Snapshot;
+use tools::tool::ToolContext;
+
+/// ktriage reads a Kubernetes cluster (or a recorded snapshot of one), its logs and metrics, and
+/// names the likely root causes of an incident with the evidence for each. It never changes
+/// anything: every request it makes is a read.
+#[derive(Debug, Parser)]
+#[command(name = "ktriage", version, about, long_about = None, after_help = "Examples:\n  ktriage replay evals/scenarios/vllm-oom-after-max-model-len-bump --kubeconfig-out /tmp/kc\n  KUBECONFIG=/tmp/kc kubectl get pods -A\n  ktriage tool list_pods '{\"namespace\":\"llm-serving\"}' --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage snapshot /tmp/incident --namespace llm-serving --context prod")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the cluster comes from: a snapshot replayed in-process, or a kubeconfig context.
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// Replay this snapshot folder instead of talking to a live cluster.
+    #[arg(long, env = "KTRIAGE_SNAPSHOT", conflicts_with = "context")]
+    pub snapshot: Option<PathBuf>,
+    /// kubeconfig context to use (default: the current context).
+    #[arg(long, env = "KTRIAGE_CONTEXT")]
+    pub context: Option<String>,
+    /// kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve a snapshot folder as a read-only Kubernetes API that kubectl and kube-rs can use.
+    ///
+    /// Every mutating request answers 405. Use --kubeconfig-out to get a kubeconfig for kubectl.
+    Replay {
+        /// The snapshot folder (cluster/, logs/, metrics/, grafana/; see SCENARIOS.md).
+        dir: PathBuf,
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:0", env = "KTRIAGE_REPLAY_LISTEN")]
+        listen: SocketAddr,
+        /// Write a kubeconfig pointing at the replay to this file.
+        #[arg(long)]
+        kubeconfig_out: Option<PathBuf>,
+        /// Inject a fault, e.g. `path=/api/v1/namespaces/x/pods,latency=200ms,status=503,truncate=100`.
+        /// Repeatable; the first matching rule applies.
+        #[arg(long = "fault")]
+        faults: Vec<String>,
+    },
+    /// Capture a live cluster (or a replay) into a snapshot folder, with credentials redacted.
+    Snapshot {
+        /// Output folder (created).
+        out: PathBuf,
+        /// Namespaces to capture (repeatable); default: every namespace you may read.
+        #[arg(long = "namespace", short = 'n')]
+        namespaces: Vec<String>,
+        /// Lines of each container log to keep.
+        #[arg(long, default_value_t = 2000)]
+        log_tail: i64,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+    },
+    /// Run one tool, as the agent or an MCP client would, and print its answer.
+    Tool {
+        /// Tool name (see --list).
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// Arguments as a JSON object, e.g. '{"namespace":"llm-serving","problems_only":true}'.
+        #[arg(default_value = "{}")]
+        args: String,
+        /// List the tools with their descriptions and exit.
+        #[arg(long)]
+        list: bool,
+        /// Print the structured JSON answer instead of the compact text.
+        #[arg(long)]
+        json: bool,
+        /// Output budget in estimated tokens.
+        #[arg(long, default_value_t = tools::budget::DEFAULT_TOKENS, env = "KTRIAGE_BUDGET_TOKENS")]
+        budget_tokens: usize,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+    },
+}
+
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KTRIAGE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Replay {
+            dir,
+            listen,
+            kubeconfig_out,
+            faults,
+        } => {
+            init_tracing("info");
+            let faults = faults
+                .iter()
+                .map(|f| Fault::parse(f))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
+            let snapshot = Snapshot::load(&dir)
+                .with_context(|| format!("loading snapshot {}", dir.display()))?;
+            let server = ReplayServer::start(snapshot, listen).await?;
+            server.set_faults(faults);
+            if let Some(path) = &kubeconfig_out {
+                server.write_kubeconfig(path)?;
+                eprintln!(
+                    "kubeconfig written to {}; try: KUBECONFIG={} kubectl get pods -A",
+                    path.display(),
+                    path.display()
+                );
+            }
+            eprintln!(
+                "replaying {} at {} (read-only; Ctrl-C to stop)",
+                dir.display(),
+                server.url()
+            );
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            eprintln!(
+                "served {} requests ({} mutating, all refused)",
+                server.total_requests(),
+                server.mutating_requests()
+            );
+            Ok(())
+        }
+        Command::Snapshot {
+            out,
+            namespaces,
+            log_tail,
+            cluster,
+        } => {
+            init_tracing("warn");
+            if out.join("cluster").exists() {
+                bail!(
+                    "{} already holds a snapshot (cluster/ exists); choose an empty folder",
+                    out.display()
+                );
+            }
+            let conn = cluster::connect(&cluster, rbac::Profile::local()).await?;
+            eprintln!(
+                "capturing{} ...",
+                if namespaces.is_empty() {
+                    " every readable namespace".to_string()
+                } else {
+                    format!(" {}", namespaces.join(", "))
+                }
+            );
+            let report =
+                tools::snapshot::capture::capture(&conn.reader, &namespaces, &out, log_tail)
+                    .await?;
+            eprintln!(
+                "wrote {} objects and {} log files to {} (credentials redacted)",
+                report.objects,
+                report.log_files,
+                out.display()
+            );
+            for s in &report.skipped {
+                eprintln!("  skipped {s}");
+            }
+            Ok(())
+        }
+        Command::Tool {
+            name,
+            args,
+            list,
+            json,
+            budget_tokens,
+            cluster,
+        } => {
+            init_tracing("warn");
+            if list {
+                for t in tools::registry::tools() {
+                    println!("{}\n    {}\n", t.name, t.description);
+                }
+                return Ok(());
+            }
+            let name = name.unwrap_or_default();
+            let args: serde_json::Value = serde_json::from_str(&args)
+                .with_context(|| format!("arguments must be a JSON object, got {args:?}"))?;
+            let conn = cluster::connect(&cluster, rbac::Profile::local()).await?;
+            let ctx = ToolContext::new(conn.reader.clone(), Budget::tokens(budget_tokens));
+            let answer = tools::registry::call(&ctx, &name, args).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&answer.structured)?);
+            } else {
+                print!("{}", answer.text);
+            }
+            drop(conn);
+            Ok(())
+        }
+    }
+}

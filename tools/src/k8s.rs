@@ -18,6 +18,19 @@ use crate::{Clock, Error, Result};
 /// Page size for list calls; a list is always paged so one huge namespace cannot blow memory.
 const PAGE: u32 = 500;
 
+/// Build a client for interactive diagnosis: no kube-rs default retry policy (15 retries with
+/// backoff up to 1000 s is right for controllers, wrong for an engineer waiting at 3 a.m.), and
+/// bounded connect and read timeouts, so a failing API is reported in seconds.
+pub fn client_for(mut config: kube::Config) -> Result<Client> {
+    config.default_retry = false;
+    config.connect_timeout = Some(std::time::Duration::from_secs(10));
+    config.read_timeout = Some(std::time::Duration::from_secs(30));
+    Client::try_from(config).map_err(|e| Error::Unreachable {
+        message: format!("cannot build a Kubernetes client: {e}"),
+        source: Some(e),
+    })
+}
+
 /// Read-only access to one cluster, scoped by a profile.
 #[derive(Clone)]
 pub struct KubeReader {

@@ -182,8 +182,7 @@ impl ReplayServer {
             .url()
             .parse()
             .map_err(|e| Error::Replay(format!("replay url: {e}")))?;
-        let config = kube::Config::new(uri);
-        kube::Client::try_from(config).map_err(|e| Error::Replay(format!("kube client: {e}")))
+        crate::k8s::client_for(kube::Config::new(uri))
     }
 }
 

@@ -111,7 +111,7 @@ pub fn group(events: &[Event]) -> Vec<EventGroup> {
             super::nsname(io.namespace.as_deref(), io.name.as_deref().unwrap_or("?"))
         );
         let message = clip(
-            redact_text(e.message.as_deref().unwrap_or("").trim()).as_ref(),
+            &redact_text(e.message.as_deref().unwrap_or("").trim()).replace('\n', " | "),
             300,
         );
         let type_ = e.type_.clone().unwrap_or_default();

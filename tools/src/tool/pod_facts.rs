@@ -85,7 +85,7 @@ impl PodSummary {
                 let msg = w
                     .message
                     .as_deref()
-                    .map(|m| format!(": {}", clip(&redact_text(m), 160)))
+                    .map(|m| format!(": {}", clip(&redact_text(m).replace('\n', " | "), 160)))
                     .unwrap_or_default();
                 Some(format!(
                     "{}: {}{msg}",

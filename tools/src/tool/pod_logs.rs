@@ -74,10 +74,20 @@ pub struct Output {
 
 static ERROR_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(\b(error|fatal|panic|exception|traceback|critical|crit|failed|failure|oom|out of memory|killed|segfault|segmentation fault|cuda|nccl|xid|refused|timed? ?out|deadline exceeded|unavailable|denied|forbidden|unauthorized)\b|\bE\d{4} |level=(error|fatal)|\berr=|^\s+at |^\s+File \x22|goroutine \d+ \[)",
+        r"(?i)(\b(error|fatal|panic|exception|traceback|critical|crit|failed|failure|oom|out of memory|killed|segfault|segmentation fault|cuda error|nccl error|xid|refused|timed? ?out|deadline exceeded|unavailable|denied|forbidden|unauthorized)\b|\bE\d{4} |level=(error|fatal)|\berr=|^\s+at |^\s+File \x22|goroutine \d+ \[)",
     )
     .expect("error-line regex")
 });
+
+static STACK_FRAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s+(File "|at |\^+$|[~^ ]+$)|^\s*goroutine \d+ \[|^\s+/.*\.go:\d+"#)
+        .expect("stack-frame regex")
+});
+
+/// Whether a line is a stack frame or a caret marker of a traceback.
+pub fn is_stack_frame(line: &str) -> bool {
+    STACK_FRAME.is_match(line)
+}
 
 /// Whether a log line looks like an error.
 pub fn is_error_line(line: &str) -> bool {
@@ -200,19 +210,28 @@ impl Tool for PodLogs {
         let lines_read = lines.len();
         let error_lines = lines.iter().filter(|l| is_error_line(l)).count();
 
-        let mut top: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for l in lines.iter().filter(|l| is_error_line(l)) {
-            *top.entry(l.as_str()).or_default() += 1;
+        // Distinct error lines, most frequent first, the latest first among equals; stack frames
+        // are context, not errors, and stay out of this list.
+        let mut top: std::collections::HashMap<&str, (usize, usize)> =
+            std::collections::HashMap::new();
+        for (i, l) in lines.iter().enumerate() {
+            if is_error_line(l) && !is_stack_frame(l) {
+                let e = top.entry(l.as_str()).or_default();
+                e.0 += 1;
+                e.1 = i;
+            }
         }
-        let mut top_errors: Vec<LogLine> = top
+        let mut ranked: Vec<(&str, usize, usize)> =
+            top.into_iter().map(|(t, (n, last))| (t, n, last)).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)));
+        let mut top_errors: Vec<LogLine> = ranked
             .into_iter()
-            .map(|(t, n)| LogLine {
+            .map(|(t, n, _)| LogLine {
                 text: t.to_string(),
                 repeat: n,
                 error: true,
             })
             .collect();
-        top_errors.sort_by(|a, b| b.repeat.cmp(&a.repeat).then(a.text.cmp(&b.text)));
         top_errors.truncate(10);
 
         let selected: Vec<String> = if p.errors_only || grep.is_some() {

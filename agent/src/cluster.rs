@@ -1,0 +1,56 @@
+//! Connecting to a cluster: a snapshot replayed in-process, or a kubeconfig context.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tools::Clock;
+use tools::k8s::KubeReader;
+use tools::replay::ReplayServer;
+use tools::snapshot::Snapshot;
+
+use crate::ClusterArgs;
+
+/// A live connection. Holds the replay server (when any) so it lives as long as the reader.
+pub struct Connection {
+    pub reader: KubeReader,
+    #[allow(dead_code)]
+    pub replay: Option<ReplayServer>,
+}
+
+pub async fn connect(args: &ClusterArgs, profile: rbac::Profile) -> Result<Connection> {
+    let profile = Arc::new(profile);
+    if let Some(dir) = &args.snapshot {
+        let snapshot =
+            Snapshot::load(dir).with_context(|| format!("loading snapshot {}", dir.display()))?;
+        let server = ReplayServer::start(snapshot, "127.0.0.1:0".parse()?).await?;
+        let reader = KubeReader::new(server.client()?, server.clock(), profile);
+        return Ok(Connection {
+            reader,
+            replay: Some(server),
+        });
+    }
+    let options = kube::config::KubeConfigOptions {
+        context: args.context.clone(),
+        ..Default::default()
+    };
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kc = kube::config::Kubeconfig::read_from(path)
+                .with_context(|| format!("reading kubeconfig {}", path.display()))?;
+            kube::Config::from_custom_kubeconfig(kc, &options)
+                .await
+                .with_context(|| format!("kubeconfig {}", path.display()))?
+        }
+        None if args.context.is_some() => kube::Config::from_kubeconfig(&options)
+            .await
+            .context("loading kubeconfig (pass --kubeconfig FILE or --context NAME)")?,
+        None => kube::Config::infer()
+            .await
+            .context("no cluster: pass --snapshot DIR, --context NAME or set KUBECONFIG")?,
+    };
+    let client = tools::k8s::client_for(config)?;
+    Ok(Connection {
+        reader: KubeReader::new(client, Clock::system(), profile),
+        replay: None,
+    })
+}
