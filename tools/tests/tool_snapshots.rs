@@ -1,0 +1,67 @@
+//! Snapshot tests (insta) of every tool's text on the demo incident. The replay's frozen clock
+//! makes ages stable; uids are filtered.
+
+mod common;
+
+use serde_json::json;
+use tools::registry::call;
+
+#[tokio::test]
+async fn tool_text_on_the_demo_incident() {
+    let env = common::start(&common::demo()).await;
+    let calls = [
+        ("cluster_overview", json!({})),
+        ("list_pods", json!({"namespace": "llm-serving"})),
+        (
+            "describe",
+            json!({"kind": "pod", "namespace": "llm-serving", "name": "vllm-llama-5d7b9c4f68-x7k2p"}),
+        ),
+        (
+            "events",
+            json!({"namespace": "llm-serving", "type": "Warning"}),
+        ),
+        (
+            "pod_logs",
+            json!({"namespace": "llm-serving", "pod": "vllm-llama-5d7b9c4f68-x7k2p", "previous": true, "errors_only": true}),
+        ),
+        (
+            "rollout_history",
+            json!({"namespace": "llm-serving", "name": "vllm-llama"}),
+        ),
+        ("gateway_routes", json!({"namespace": "llm-serving"})),
+        ("nodes", json!({})),
+        ("workload_health", json!({"problems_only": true})),
+    ];
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "[uid]",
+    );
+    settings.set_prepend_module_to_snapshot(false);
+    for (tool, args) in calls {
+        let a = call(&env.ctx, tool, args.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{tool}: {e}"));
+        assert!(
+            a.tokens <= tools::budget::DEFAULT_TOKENS + 100,
+            "{tool} is over budget: {}",
+            a.tokens
+        );
+        settings.bind(|| insta::assert_snapshot!(tool, a.text, &args.to_string()));
+    }
+}
+
+#[test]
+fn tools_list_contract() {
+    let list: Vec<_> = tools::registry::tools()
+        .into_iter()
+        .map(|t| json!({"name": t.name, "description": t.description, "inputSchema": t.input_schema}))
+        .collect();
+    let text = serde_json::to_string(&list).expect("json");
+    let tokens = tools::budget::estimate_tokens(&text);
+    assert!(
+        tokens < 3_000,
+        "tools/list is {tokens} tokens; keep it under 3,000"
+    );
+    insta::assert_json_snapshot!("tools_list", list);
+}
