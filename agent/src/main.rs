@@ -1,5 +1,8 @@
 //! `ktriage`: a read-only Kubernetes troubleshooting agent.
 
+// The command line prints its answers on stdout; logs go to stderr.
+#![allow(clippy::print_stdout)]
+
 mod cluster;
 
 use std::net::SocketAddr;

@@ -3,8 +3,9 @@
 use jiff::Timestamp;
 
 /// Either the system clock or a fixed instant (a replayed snapshot's `now`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Clock {
+    #[default]
     System,
     Frozen(Timestamp),
 }
@@ -33,11 +34,5 @@ impl Clock {
     /// A compact age like kubectl prints it (`5m`, `3h1m`, `2d`).
     pub fn age(&self, t: Timestamp) -> String {
         crate::replay::table::human_duration(self.seconds_since(t))
-    }
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Clock::System
     }
 }

@@ -176,6 +176,9 @@ fn pod_row(p: &Value, now: Timestamp) -> Vec<Value> {
     ]
 }
 
+/// Computes one row's cells from an object.
+type RowFn = Box<dyn Fn(&Value) -> Vec<Value>>;
+
 /// Build the Table for these objects (full JSON values) of one type.
 pub fn table(
     rtype: &ResourceType,
@@ -184,189 +187,188 @@ pub fn table(
     resource_version: u64,
     include_object: bool,
 ) -> Value {
-    let (columns, row): (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>) =
-        match (rtype.group.as_str(), rtype.kind.as_str()) {
-            ("", "Pod") => (
+    let (columns, row): (Vec<Value>, RowFn) = match (rtype.group.as_str(), rtype.kind.as_str()) {
+        ("", "Pod") => (
+            vec![
+                col("Name", "string", 0),
+                col("Ready", "string", 0),
+                col("Status", "string", 0),
+                col("Restarts", "string", 0),
+                col("Age", "string", 0),
+                col("IP", "string", 1),
+                col("Node", "string", 1),
+            ],
+            Box::new(move |p| pod_row(p, now)),
+        ),
+        (_, "Event") => (
+            vec![
+                col("Last Seen", "string", 0),
+                col("Type", "string", 0),
+                col("Reason", "string", 0),
+                col("Object", "string", 0),
+                col("Message", "string", 0),
+            ],
+            Box::new(move |e| {
+                let last = ts(e, "/lastTimestamp")
+                    .or_else(|| ts(e, "/series/lastObservedTime"))
+                    .or_else(|| ts(e, "/eventTime"));
+                let last = last.map_or("<unknown>".into(), |t| {
+                    human_duration(now.duration_since(t).as_secs())
+                });
+                let obj = format!(
+                    "{}/{}",
+                    s(e, "/involvedObject/kind").to_ascii_lowercase(),
+                    s(e, "/involvedObject/name")
+                );
                 vec![
-                    col("Name", "string", 0),
-                    col("Ready", "string", 0),
-                    col("Status", "string", 0),
-                    col("Restarts", "string", 0),
-                    col("Age", "string", 0),
-                    col("IP", "string", 1),
-                    col("Node", "string", 1),
-                ],
-                Box::new(move |p| pod_row(p, now)),
-            ),
-            (_, "Event") => (
+                    json!(last),
+                    json!(s(e, "/type")),
+                    json!(s(e, "/reason")),
+                    json!(obj),
+                    json!(s(e, "/message").trim()),
+                ]
+            }),
+        ),
+        ("apps", "Deployment") => (
+            vec![
+                col("Name", "string", 0),
+                col("Ready", "string", 0),
+                col("Up-to-date", "integer", 0),
+                col("Available", "integer", 0),
+                col("Age", "string", 0),
+            ],
+            Box::new(move |d| {
                 vec![
-                    col("Last Seen", "string", 0),
-                    col("Type", "string", 0),
-                    col("Reason", "string", 0),
-                    col("Object", "string", 0),
-                    col("Message", "string", 0),
-                ],
-                Box::new(move |e| {
-                    let last = ts(e, "/lastTimestamp")
-                        .or_else(|| ts(e, "/series/lastObservedTime"))
-                        .or_else(|| ts(e, "/eventTime"));
-                    let last = last.map_or("<unknown>".into(), |t| {
-                        human_duration(now.duration_since(t).as_secs())
-                    });
-                    let obj = format!(
+                    json!(s(d, "/metadata/name")),
+                    json!(format!(
                         "{}/{}",
-                        s(e, "/involvedObject/kind").to_ascii_lowercase(),
-                        s(e, "/involvedObject/name")
-                    );
-                    vec![
-                        json!(last),
-                        json!(s(e, "/type")),
-                        json!(s(e, "/reason")),
-                        json!(obj),
-                        json!(s(e, "/message").trim()),
-                    ]
-                }),
-            ),
-            ("apps", "Deployment") => (
+                        n(d, "/status/readyReplicas"),
+                        n(d, "/spec/replicas")
+                    )),
+                    json!(n(d, "/status/updatedReplicas")),
+                    json!(n(d, "/status/availableReplicas")),
+                    json!(age(d, "/metadata/creationTimestamp", now)),
+                ]
+            }),
+        ),
+        ("apps", "ReplicaSet") => (
+            vec![
+                col("Name", "string", 0),
+                col("Desired", "integer", 0),
+                col("Current", "integer", 0),
+                col("Ready", "integer", 0),
+                col("Age", "string", 0),
+            ],
+            Box::new(move |d| {
                 vec![
-                    col("Name", "string", 0),
-                    col("Ready", "string", 0),
-                    col("Up-to-date", "integer", 0),
-                    col("Available", "integer", 0),
-                    col("Age", "string", 0),
-                ],
-                Box::new(move |d| {
-                    vec![
-                        json!(s(d, "/metadata/name")),
-                        json!(format!(
-                            "{}/{}",
-                            n(d, "/status/readyReplicas"),
-                            n(d, "/spec/replicas")
-                        )),
-                        json!(n(d, "/status/updatedReplicas")),
-                        json!(n(d, "/status/availableReplicas")),
-                        json!(age(d, "/metadata/creationTimestamp", now)),
-                    ]
-                }),
-            ),
-            ("apps", "ReplicaSet") => (
+                    json!(s(d, "/metadata/name")),
+                    json!(n(d, "/spec/replicas")),
+                    json!(n(d, "/status/replicas")),
+                    json!(n(d, "/status/readyReplicas")),
+                    json!(age(d, "/metadata/creationTimestamp", now)),
+                ]
+            }),
+        ),
+        ("", "Service") => (
+            vec![
+                col("Name", "string", 0),
+                col("Type", "string", 0),
+                col("Cluster-IP", "string", 0),
+                col("External-IP", "string", 0),
+                col("Port(s)", "string", 0),
+                col("Age", "string", 0),
+            ],
+            Box::new(move |v| {
+                let ports: Vec<String> = v
+                    .pointer("/spec/ports")
+                    .and_then(Value::as_array)
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| {
+                                format!(
+                                    "{}/{}",
+                                    n(p, "/port"),
+                                    p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let ext = v
+                    .pointer("/status/loadBalancer/ingress/0/ip")
+                    .and_then(Value::as_str)
+                    .unwrap_or("<none>");
                 vec![
-                    col("Name", "string", 0),
-                    col("Desired", "integer", 0),
-                    col("Current", "integer", 0),
-                    col("Ready", "integer", 0),
-                    col("Age", "string", 0),
-                ],
-                Box::new(move |d| {
-                    vec![
-                        json!(s(d, "/metadata/name")),
-                        json!(n(d, "/spec/replicas")),
-                        json!(n(d, "/status/replicas")),
-                        json!(n(d, "/status/readyReplicas")),
-                        json!(age(d, "/metadata/creationTimestamp", now)),
-                    ]
-                }),
-            ),
-            ("", "Service") => (
+                    json!(s(v, "/metadata/name")),
+                    json!(s(v, "/spec/type")),
+                    json!(s(v, "/spec/clusterIP")),
+                    json!(ext),
+                    json!(ports.join(",")),
+                    json!(age(v, "/metadata/creationTimestamp", now)),
+                ]
+            }),
+        ),
+        ("", "Node") => (
+            vec![
+                col("Name", "string", 0),
+                col("Status", "string", 0),
+                col("Roles", "string", 0),
+                col("Age", "string", 0),
+                col("Version", "string", 0),
+            ],
+            Box::new(move |v| {
+                let ready = v
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .and_then(|cs| cs.iter().find(|c| s(c, "/type") == "Ready"))
+                    .map(|c| s(c, "/status"));
+                let mut status = if ready == Some("True") {
+                    "Ready".to_string()
+                } else {
+                    "NotReady".to_string()
+                };
+                if v.pointer("/spec/unschedulable") == Some(&Value::Bool(true)) {
+                    status.push_str(",SchedulingDisabled");
+                }
+                let roles: Vec<&str> = v
+                    .pointer("/metadata/labels")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.keys()
+                            .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let roles = if roles.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    roles.join(",")
+                };
                 vec![
-                    col("Name", "string", 0),
-                    col("Type", "string", 0),
-                    col("Cluster-IP", "string", 0),
-                    col("External-IP", "string", 0),
-                    col("Port(s)", "string", 0),
-                    col("Age", "string", 0),
-                ],
-                Box::new(move |v| {
-                    let ports: Vec<String> = v
-                        .pointer("/spec/ports")
-                        .and_then(Value::as_array)
-                        .map(|ps| {
-                            ps.iter()
-                                .map(|p| {
-                                    format!(
-                                        "{}/{}",
-                                        n(p, "/port"),
-                                        p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let ext = v
-                        .pointer("/status/loadBalancer/ingress/0/ip")
-                        .and_then(Value::as_str)
-                        .unwrap_or("<none>");
-                    vec![
-                        json!(s(v, "/metadata/name")),
-                        json!(s(v, "/spec/type")),
-                        json!(s(v, "/spec/clusterIP")),
-                        json!(ext),
-                        json!(ports.join(",")),
-                        json!(age(v, "/metadata/creationTimestamp", now)),
-                    ]
-                }),
-            ),
-            ("", "Node") => (
+                    json!(s(v, "/metadata/name")),
+                    json!(status),
+                    json!(roles),
+                    json!(age(v, "/metadata/creationTimestamp", now)),
+                    json!(s(v, "/status/nodeInfo/kubeletVersion")),
+                ]
+            }),
+        ),
+        ("", "Namespace") => (
+            vec![
+                col("Name", "string", 0),
+                col("Status", "string", 0),
+                col("Age", "string", 0),
+            ],
+            Box::new(move |v| {
                 vec![
-                    col("Name", "string", 0),
-                    col("Status", "string", 0),
-                    col("Roles", "string", 0),
-                    col("Age", "string", 0),
-                    col("Version", "string", 0),
-                ],
-                Box::new(move |v| {
-                    let ready = v
-                        .pointer("/status/conditions")
-                        .and_then(Value::as_array)
-                        .and_then(|cs| cs.iter().find(|c| s(c, "/type") == "Ready"))
-                        .map(|c| s(c, "/status"));
-                    let mut status = if ready == Some("True") {
-                        "Ready".to_string()
-                    } else {
-                        "NotReady".to_string()
-                    };
-                    if v.pointer("/spec/unschedulable") == Some(&Value::Bool(true)) {
-                        status.push_str(",SchedulingDisabled");
-                    }
-                    let roles: Vec<&str> = v
-                        .pointer("/metadata/labels")
-                        .and_then(Value::as_object)
-                        .map(|m| {
-                            m.keys()
-                                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let roles = if roles.is_empty() {
-                        "<none>".to_string()
-                    } else {
-                        roles.join(",")
-                    };
-                    vec![
-                        json!(s(v, "/metadata/name")),
-                        json!(status),
-                        json!(roles),
-                        json!(age(v, "/metadata/creationTimestamp", now)),
-                        json!(s(v, "/status/nodeInfo/kubeletVersion")),
-                    ]
-                }),
-            ),
-            ("", "Namespace") => (
-                vec![
-                    col("Name", "string", 0),
-                    col("Status", "string", 0),
-                    col("Age", "string", 0),
-                ],
-                Box::new(move |v| {
-                    vec![
-                        json!(s(v, "/metadata/name")),
-                        json!(s(v, "/status/phase")),
-                        json!(age(v, "/metadata/creationTimestamp", now)),
-                    ]
-                }),
-            ),
-            ("gateway.networking.k8s.io", "HTTPRoute")
-            | ("gateway.networking.k8s.io", "GRPCRoute") => (
+                    json!(s(v, "/metadata/name")),
+                    json!(s(v, "/status/phase")),
+                    json!(age(v, "/metadata/creationTimestamp", now)),
+                ]
+            }),
+        ),
+        ("gateway.networking.k8s.io", "HTTPRoute") | ("gateway.networking.k8s.io", "GRPCRoute") => {
+            (
                 vec![
                     col("Name", "string", 0),
                     col("Hostnames", "string", 0),
@@ -389,41 +391,42 @@ pub fn table(
                         json!(age(v, "/metadata/creationTimestamp", now)),
                     ]
                 }),
-            ),
-            ("gateway.networking.k8s.io", "Gateway") => (
+            )
+        }
+        ("gateway.networking.k8s.io", "Gateway") => (
+            vec![
+                col("Name", "string", 0),
+                col("Class", "string", 0),
+                col("Address", "string", 0),
+                col("Programmed", "string", 0),
+                col("Age", "date", 0),
+            ],
+            Box::new(move |v| {
+                let programmed = v
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .and_then(|cs| cs.iter().find(|c| s(c, "/type") == "Programmed"))
+                    .map(|c| s(c, "/status").to_string())
+                    .unwrap_or_default();
                 vec![
-                    col("Name", "string", 0),
-                    col("Class", "string", 0),
-                    col("Address", "string", 0),
-                    col("Programmed", "string", 0),
-                    col("Age", "date", 0),
-                ],
-                Box::new(move |v| {
-                    let programmed = v
-                        .pointer("/status/conditions")
-                        .and_then(Value::as_array)
-                        .and_then(|cs| cs.iter().find(|c| s(c, "/type") == "Programmed"))
-                        .map(|c| s(c, "/status").to_string())
-                        .unwrap_or_default();
-                    vec![
-                        json!(s(v, "/metadata/name")),
-                        json!(s(v, "/spec/gatewayClassName")),
-                        json!(s(v, "/status/addresses/0/value")),
-                        json!(programmed),
-                        json!(age(v, "/metadata/creationTimestamp", now)),
-                    ]
-                }),
-            ),
-            _ => (
-                vec![col("Name", "string", 0), col("Age", "date", 0)],
-                Box::new(move |v| {
-                    vec![
-                        json!(s(v, "/metadata/name")),
-                        json!(age(v, "/metadata/creationTimestamp", now)),
-                    ]
-                }),
-            ),
-        };
+                    json!(s(v, "/metadata/name")),
+                    json!(s(v, "/spec/gatewayClassName")),
+                    json!(s(v, "/status/addresses/0/value")),
+                    json!(programmed),
+                    json!(age(v, "/metadata/creationTimestamp", now)),
+                ]
+            }),
+        ),
+        _ => (
+            vec![col("Name", "string", 0), col("Age", "date", 0)],
+            Box::new(move |v| {
+                vec![
+                    json!(s(v, "/metadata/name")),
+                    json!(age(v, "/metadata/creationTimestamp", now)),
+                ]
+            }),
+        ),
+    };
     let rows: Vec<Value> = objects
         .iter()
         .map(|o| {

@@ -148,10 +148,10 @@ impl Snapshot {
             .collect();
         // CRD objects in the snapshot give exact plurals and scope.
         for v in &raw {
-            if gvk(v).2 == "CustomResourceDefinition" {
-                if let Some(t) = type_from_crd(v) {
-                    types.insert((t.group.clone(), t.kind.clone()), t);
-                }
+            if gvk(v).2 == "CustomResourceDefinition"
+                && let Some(t) = type_from_crd(v)
+            {
+                types.insert((t.group.clone(), t.kind.clone()), t);
             }
         }
         for ((g, ver, k), namespaced) in &seen {
