@@ -61,12 +61,12 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         // PEM private keys, possibly spanning lines (or escaped `\n` inside JSON strings).
         r(
             r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?-----END ([A-Z0-9 ]*)PRIVATE KEY-----",
-            "-----BEGIN ${1}PRIVATE KEY-----[REDACTED]-----END ${2}PRIVATE KEY-----",
+            "[REDACTED ${1}PRIVATE KEY]",
         ),
         // A PEM block cut before its END line (a truncated log): redact to the end of the text.
         r(
             r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*$",
-            "-----BEGIN ${1}PRIVATE KEY-----[REDACTED]",
+            "[REDACTED ${1}PRIVATE KEY, cut]",
         ),
         // JWTs (three base64url parts, the first a JSON header).
         r(
