@@ -42,12 +42,66 @@ fn statuses(pod: &Pod) -> &[ContainerStatus] {
         .unwrap_or(&[])
 }
 
-/// The STATUS column of `kubectl get pods`.
+/// The STATUS column of `kubectl get pods`, computed from the typed pod (the replay's Table
+/// printer computes the same from JSON; both follow kubectl's printer).
 pub fn pod_status(pod: &Pod) -> String {
-    match serde_json::to_value(pod) {
-        Ok(v) => crate::replay::table::pod_status(&v),
-        Err(_) => "Unknown".into(),
+    if pod.metadata.deletion_timestamp.is_some() {
+        return "Terminating".into();
     }
+    let status = pod.status.as_ref();
+    let mut reason = status
+        .and_then(|s| s.reason.clone())
+        .or_else(|| status.and_then(|s| s.phase.clone()))
+        .unwrap_or_default();
+    let inits = status
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or(&[]);
+    for (i, c) in inits.iter().enumerate() {
+        let state = c.state.as_ref();
+        match state.and_then(|s| s.terminated.as_ref()) {
+            Some(t) if t.exit_code == 0 => continue,
+            Some(t) => {
+                return match &t.reason {
+                    Some(r) if !r.is_empty() => format!("Init:{r}"),
+                    _ => format!("Init:ExitCode:{}", t.exit_code),
+                };
+            }
+            None => {}
+        }
+        if let Some(w) = state
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.as_deref())
+            && !w.is_empty()
+            && w != "PodInitializing"
+        {
+            return format!("Init:{w}");
+        }
+        return format!("Init:{i}/{}", inits.len());
+    }
+    let mut has_running = false;
+    for c in statuses(pod).iter().rev() {
+        let state = c.state.as_ref();
+        let waiting = state
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.clone())
+            .filter(|r| !r.is_empty());
+        let terminated = state.and_then(|s| s.terminated.as_ref());
+        if let Some(w) = waiting {
+            reason = w;
+        } else if let Some(t) = terminated {
+            reason = t
+                .reason
+                .clone()
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
+        } else if state.is_some_and(|s| s.running.is_some()) && c.ready {
+            has_running = true;
+        }
+    }
+    if reason == "Completed" && has_running {
+        reason = "Running".into();
+    }
+    reason
 }
 
 impl PodSummary {
