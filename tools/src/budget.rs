@@ -75,6 +75,11 @@ impl Writer {
         self.out.len() + len + 1 + self.reserve <= self.limit
     }
 
+    /// Bytes still free for lines (the closing note's room excluded).
+    pub fn remaining(&self) -> usize {
+        self.limit.saturating_sub(self.out.len() + self.reserve)
+    }
+
     /// Add a line if it fits; returns whether it was written.
     pub fn line(&mut self, line: impl AsRef<str>) -> bool {
         let line = line.as_ref();

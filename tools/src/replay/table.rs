@@ -78,63 +78,11 @@ fn col(name: &str, ty: &str, priority: i64) -> Value {
     json!({"name": name, "type": ty, "format": format, "description": "", "priority": priority})
 }
 
-/// The status column of a pod, computed as kubectl's printer does.
-pub fn pod_status(p: &Value) -> String {
-    if p.pointer("/metadata/deletionTimestamp").is_some() {
-        return "Terminating".into();
-    }
-    let mut reason = s(p, "/status/reason").to_string();
-    if reason.is_empty() {
-        reason = s(p, "/status/phase").to_string();
-    }
-    let empty = Vec::new();
-    let inits = p
-        .pointer("/status/initContainerStatuses")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
-    for (i, c) in inits.iter().enumerate() {
-        let term = c.pointer("/state/terminated");
-        if term.is_some_and(|t| n(t, "/exitCode") == 0) {
-            continue;
-        }
-        if let Some(t) = term {
-            let r = s(t, "/reason");
-            return if r.is_empty() {
-                format!("Init:ExitCode:{}", n(t, "/exitCode"))
-            } else {
-                format!("Init:{r}")
-            };
-        }
-        let w = s(c, "/state/waiting/reason");
-        if !w.is_empty() && w != "PodInitializing" {
-            return format!("Init:{w}");
-        }
-        return format!("Init:{i}/{}", inits.len());
-    }
-    let containers = p
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
-    let mut has_running = false;
-    for c in containers.iter().rev() {
-        let w = s(c, "/state/waiting/reason");
-        let t = s(c, "/state/terminated/reason");
-        if !w.is_empty() {
-            reason = w.to_string();
-        } else if !t.is_empty() {
-            reason = t.to_string();
-        } else if c.pointer("/state/terminated").is_some() {
-            reason = format!("ExitCode:{}", n(c, "/state/terminated/exitCode"));
-        } else if c.pointer("/state/running").is_some()
-            && c.get("ready") == Some(&Value::Bool(true))
-        {
-            has_running = true;
-        }
-    }
-    if reason == "Completed" && has_running {
-        reason = "Running".into();
-    }
-    reason
+/// The STATUS column, from the one implementation of kubectl's printer logic.
+fn pod_status(p: &Value) -> String {
+    serde_json::from_value::<k8s_openapi::api::core::v1::Pod>(p.clone())
+        .map(|pod| crate::tool::pod_facts::pod_status(&pod))
+        .unwrap_or_else(|_| "Unknown".into())
 }
 
 fn pod_row(p: &Value, now: Timestamp) -> Vec<Value> {
@@ -461,13 +409,5 @@ mod tests {
         assert_eq!(human_duration(30 * 3600), "30h");
         assert_eq!(human_duration(3 * 86400 + 3600), "3d1h");
         assert_eq!(human_duration(100 * 86400), "100d");
-    }
-
-    #[test]
-    fn crashloop_pod_status() {
-        let p = json!({"status": {"phase": "Running", "containerStatuses": [
-            {"ready": false, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
-        ]}});
-        assert_eq!(pod_status(&p), "CrashLoopBackOff");
     }
 }

@@ -208,3 +208,35 @@ impl PodSummary {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(statuses: serde_json::Value) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p"},
+            "status": {"phase": "Running", "containerStatuses": statuses}
+        }))
+        .expect("pod")
+    }
+
+    #[test]
+    fn status_column_follows_kubectl() {
+        let crash = pod(
+            serde_json::json!([{"name": "c", "image": "i", "imageID": "", "ready": false, "restartCount": 3,
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]),
+        );
+        assert_eq!(pod_status(&crash), "CrashLoopBackOff");
+        let oom = pod(
+            serde_json::json!([{"name": "c", "image": "i", "imageID": "", "ready": false, "restartCount": 1,
+            "state": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]),
+        );
+        assert_eq!(pod_status(&oom), "OOMKilled");
+        let ok = pod(
+            serde_json::json!([{"name": "c", "image": "i", "imageID": "", "ready": true, "restartCount": 0,
+            "state": {"running": {}}}]),
+        );
+        assert_eq!(pod_status(&ok), "Running");
+    }
+}

@@ -298,7 +298,8 @@ impl Tool for PodLogs {
         w.section("earlier log lines");
         let mut tail: Vec<String> = Vec::new();
         let mut used = 0usize;
-        let room = budget.bytes().saturating_sub(600 + w_len_estimate(o));
+        // Keep room for the "[N earlier lines not shown]" marker line.
+        let room = w.remaining().saturating_sub(48);
         for l in o.lines.iter().rev() {
             let s = if l.repeat > 1 {
                 format!("{}  [x{}]", l.text, l.repeat)
@@ -318,22 +319,9 @@ impl Tool for PodLogs {
         for l in tail.into_iter().rev() {
             w.line(l);
         }
-        w.drop_lines(0);
-        let mut out = w.finish("use grep=, errors_only=true, since_minutes= or a smaller tail=");
-        if skipped > 0 {
-            out.push_str("[cut: older lines dropped to fit the budget; use grep=, errors_only=true or since_minutes= to see them]\n");
-        }
-        out
+        w.drop_lines(skipped);
+        w.finish("use grep=, errors_only=true, since_minutes= or a smaller tail=")
     }
-}
-
-fn w_len_estimate(o: &Output) -> usize {
-    o.top_errors
-        .iter()
-        .take(5)
-        .map(|e| e.text.len().min(240) + 8)
-        .sum::<usize>()
-        + 120
 }
 
 #[cfg(test)]
