@@ -28,36 +28,42 @@ impl ResourceType {
     /// Field labels accepted in `fieldSelector` for this kind, besides `metadata.name` and
     /// `metadata.namespace` (which every kind accepts).
     pub fn field_labels(&self) -> &'static [&'static str] {
-        match (self.group.as_str(), self.kind.as_str()) {
-            ("", "Pod") => &[
-                "spec.nodeName",
-                "spec.restartPolicy",
-                "spec.schedulerName",
-                "spec.serviceAccountName",
-                "spec.hostNetwork",
-                "status.phase",
-                "status.podIP",
-                "status.nominatedNodeName",
-            ],
-            ("", "Event") | ("events.k8s.io", "Event") => &[
-                "involvedObject.kind",
-                "involvedObject.namespace",
-                "involvedObject.name",
-                "involvedObject.uid",
-                "involvedObject.apiVersion",
-                "involvedObject.resourceVersion",
-                "involvedObject.fieldPath",
-                "reason",
-                "reportingComponent",
-                "source",
-                "type",
-            ],
-            ("", "Node") => &["spec.unschedulable"],
-            ("", "Namespace") => &["status.phase"],
-            ("apps", "ReplicaSet") => &["status.replicas"],
-            ("batch", "Job") => &["status.successful"],
-            _ => &[],
-        }
+        field_labels(&self.group, &self.kind)
+    }
+}
+
+/// Field labels accepted in `fieldSelector` for a kind, besides `metadata.name` and
+/// `metadata.namespace`.
+pub fn field_labels(group: &str, kind: &str) -> &'static [&'static str] {
+    match (group, kind) {
+        ("", "Pod") => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        ("", "Event") | ("events.k8s.io", "Event") => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        ("", "Node") => &["spec.unschedulable"],
+        ("", "Namespace") => &["status.phase"],
+        ("apps", "ReplicaSet") => &["status.replicas"],
+        ("batch", "Job") => &["status.successful"],
+        _ => &[],
     }
 }
 

@@ -109,7 +109,9 @@ impl Snapshot {
         let mut files = Vec::new();
         collect_files(&cluster, &mut files)?;
         files.sort();
-        let mut raw: Vec<Value> = Vec::new();
+        // Each file's parsed values are turned into compact stored objects before the next file
+        // is read, so peak memory is one file's values plus the compact store.
+        let mut loader = Loader::new();
         for f in &files {
             let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
             if !matches!(ext, "yaml" | "yml" | "json") {
@@ -119,142 +121,23 @@ impl Snapshot {
                 .map_err(|e| Error::Snapshot(format!("cannot read {}: {e}", f.display())))?;
             let docs = parse_documents(&text, ext == "json")
                 .map_err(|e| Error::Snapshot(format!("{}: {e}", f.display())))?;
+            drop(text);
+            let mut values = Vec::new();
             for d in docs {
-                flatten_lists(d, &mut raw);
+                flatten_lists(d, &mut values);
+            }
+            for v in values {
+                loader.add(v)?;
             }
         }
-        let mut snap = Snapshot {
+        let (types, resource_version) = loader.finish();
+        Ok(Snapshot {
             root: root.to_path_buf(),
             now: read_now(root)?,
-            types: BTreeMap::new(),
-            logs: BTreeMap::new(),
-            resource_version: 1,
-        };
-        snap.index(raw)?;
-        snap.logs = index_logs(&root.join("logs"))?;
-        Ok(snap)
-    }
-
-    fn index(&mut self, raw: Vec<Value>) -> Result<()> {
-        // First pass: which (group, version, kind) exist, and whether any is namespaced.
-        let mut seen: BTreeMap<(String, String, String), bool> = BTreeMap::new();
-        for v in &raw {
-            let (g, ver, k) = gvk(v);
-            let ns = v.pointer("/metadata/namespace").is_some();
-            *seen.entry((g, ver, k)).or_default() |= ns;
-        }
-        let mut types: HashMap<(String, String), ResourceType> = kinds::builtin_types()
-            .map(|t| ((t.group.clone(), t.kind.clone()), t))
-            .collect();
-        // CRD objects in the snapshot give exact plurals and scope.
-        for v in &raw {
-            if gvk(v).2 == "CustomResourceDefinition"
-                && let Some(t) = type_from_crd(v)
-            {
-                types.insert((t.group.clone(), t.kind.clone()), t);
-            }
-        }
-        for ((g, ver, k), namespaced) in &seen {
-            types
-                .entry((g.clone(), k.clone()))
-                .or_insert_with(|| kinds::derived_type(g, ver, k, *namespaced));
-        }
-        for t in types.values() {
-            self.types
-                .entry((t.group.clone(), t.plural.clone()))
-                .or_insert_with(|| TypeStore {
-                    rtype: t.clone(),
-                    objects: Vec::new(),
-                });
-        }
-        let mut rv_counter = 1u64;
-        for mut v in raw {
-            let (g, _ver, k) = gvk(&v);
-            if k == "Secret" && g.is_empty() {
-                // Snapshots never hold Secrets; a captured one is dropped rather than served.
-                continue;
-            }
-            let Some(t) = types.get(&(g.clone(), k.clone())) else {
-                continue;
-            };
-            let name = v
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            if name.is_empty() {
-                return Err(Error::Snapshot(format!(
-                    "a {k} object has no metadata.name"
-                )));
-            }
-            rv_counter += 1;
-            let resource_version = v
-                .pointer("/metadata/resourceVersion")
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(rv_counter);
-            self.resource_version = self.resource_version.max(resource_version);
-            let namespace = if t.namespaced {
-                Some(
-                    v.pointer("/metadata/namespace")
-                        .and_then(Value::as_str)
-                        .unwrap_or("default")
-                        .to_string(),
-                )
-            } else {
-                None
-            };
-            let labels = v
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let fields = t
-                .field_labels()
-                .iter()
-                .filter_map(|f| field_value(&v, f).map(|val| (*f, val)))
-                .collect();
-            let uid = v
-                .pointer("/metadata/uid")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            if let Some(m) = v.as_object_mut() {
-                m.remove("apiVersion");
-                m.remove("kind");
-                if let (Some(ns), Some(meta)) = (
-                    &namespace,
-                    m.get_mut("metadata").and_then(Value::as_object_mut),
-                ) {
-                    meta.entry("namespace")
-                        .or_insert_with(|| Value::String(ns.clone()));
-                }
-            }
-            let body: Arc<str> = serde_json::to_string(&v)
-                .map_err(|e| Error::Snapshot(format!("re-encoding {k} {name}: {e}")))?
-                .into();
-            if let Some(store) = self.types.get_mut(&(t.group.clone(), t.plural.clone())) {
-                store.objects.push(StoredObject {
-                    name,
-                    namespace,
-                    uid,
-                    labels,
-                    fields,
-                    body,
-                    resource_version,
-                });
-            }
-        }
-        for store in self.types.values_mut() {
-            store
-                .objects
-                .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        }
-        Ok(())
+            types,
+            logs: index_logs(&root.join("logs"))?,
+            resource_version,
+        })
     }
 
     /// The store for a resource, by group and plural.
@@ -276,6 +159,174 @@ impl Snapshot {
 
     pub fn object_count(&self) -> usize {
         self.types.values().map(|s| s.objects.len()).sum()
+    }
+}
+
+/// An object read from a file, before its resource type is final.
+struct Pending {
+    /// (group, version, kind)
+    gvk: (String, String, String),
+    object: StoredObject,
+}
+
+/// Builds the store file by file: objects are made compact as they are read; types (plurals,
+/// scope) are settled at the end, when every CRD and every namespaced object has been seen.
+struct Loader {
+    pending: Vec<Pending>,
+    crd_types: Vec<ResourceType>,
+    /// (group, version, kind) → whether any object of it had a namespace.
+    seen: BTreeMap<(String, String, String), bool>,
+    builtin: HashMap<(String, String), ResourceType>,
+    counter: u64,
+    max_rv: u64,
+}
+
+impl Loader {
+    fn new() -> Self {
+        Self {
+            pending: Vec::new(),
+            crd_types: Vec::new(),
+            seen: BTreeMap::new(),
+            builtin: kinds::builtin_types()
+                .map(|t| ((t.group.clone(), t.kind.clone()), t))
+                .collect(),
+            counter: 0,
+            max_rv: 0,
+        }
+    }
+
+    fn add(&mut self, mut v: Value) -> Result<()> {
+        let (g, ver, k) = gvk(&v);
+        if k == "Secret" && g.is_empty() {
+            // Snapshots never hold Secrets; a captured one is dropped rather than served.
+            return Ok(());
+        }
+        if k == "CustomResourceDefinition"
+            && let Some(t) = type_from_crd(&v)
+        {
+            self.crd_types.push(t);
+        }
+        let name = v
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if name.is_empty() {
+            return Err(Error::Snapshot(format!(
+                "a {k} object has no metadata.name"
+            )));
+        }
+        let builtin = self.builtin.get(&(g.clone(), k.clone()));
+        let mut namespace = v
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        *self
+            .seen
+            .entry((g.clone(), ver.clone(), k.clone()))
+            .or_default() |= namespace.is_some();
+        if namespace.is_none() && builtin.is_some_and(|t| t.namespaced) {
+            namespace = Some("default".to_string());
+        }
+        self.counter += 1;
+        let resource_version = v
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(self.counter);
+        self.max_rv = self.max_rv.max(resource_version);
+        let labels = v
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fields = kinds::field_labels(&g, &k)
+            .iter()
+            .filter_map(|f| field_value(&v, f).map(|val| (*f, val)))
+            .collect();
+        let uid = v
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if let Some(m) = v.as_object_mut() {
+            m.remove("apiVersion");
+            m.remove("kind");
+            if let (Some(ns), Some(meta)) = (
+                &namespace,
+                m.get_mut("metadata").and_then(Value::as_object_mut),
+            ) {
+                meta.entry("namespace")
+                    .or_insert_with(|| Value::String(ns.clone()));
+            }
+        }
+        let body: Arc<str> = serde_json::to_string(&v)
+            .map_err(|e| Error::Snapshot(format!("re-encoding {k} {name}: {e}")))?
+            .into();
+        self.pending.push(Pending {
+            gvk: (g, ver, k),
+            object: StoredObject {
+                name,
+                namespace,
+                uid,
+                labels,
+                fields,
+                body,
+                resource_version,
+            },
+        });
+        Ok(())
+    }
+
+    /// Settle the types and sort each store; returns the stores and the highest resourceVersion.
+    fn finish(self) -> (BTreeMap<(String, String), TypeStore>, u64) {
+        let mut types = self.builtin;
+        // CRD objects in the snapshot give exact plurals and scope.
+        for t in self.crd_types {
+            types.insert((t.group.clone(), t.kind.clone()), t);
+        }
+        for ((g, ver, k), namespaced) in &self.seen {
+            types
+                .entry((g.clone(), k.clone()))
+                .or_insert_with(|| kinds::derived_type(g, ver, k, *namespaced));
+        }
+        let mut stores: BTreeMap<(String, String), TypeStore> = types
+            .values()
+            .map(|t| {
+                (
+                    (t.group.clone(), t.plural.clone()),
+                    TypeStore {
+                        rtype: t.clone(),
+                        objects: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for Pending {
+            gvk: (g, _, k),
+            mut object,
+        } in self.pending
+        {
+            let Some(t) = types.get(&(g, k)) else {
+                continue;
+            };
+            if !t.namespaced {
+                object.namespace = None;
+            }
+            if let Some(store) = stores.get_mut(&(t.group.clone(), t.plural.clone())) {
+                store.objects.push(object);
+            }
+        }
+        for store in stores.values_mut() {
+            store
+                .objects
+                .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        }
+        (stores, self.max_rv.max(1))
     }
 }
 
