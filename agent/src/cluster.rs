@@ -13,8 +13,7 @@ use crate::ClusterArgs;
 /// A live connection. Holds the replay server (when any) so it lives as long as the reader.
 pub struct Connection {
     pub reader: KubeReader,
-    #[allow(dead_code)]
-    pub replay: Option<ReplayServer>,
+    _replay: Option<ReplayServer>,
 }
 
 pub async fn connect(args: &ClusterArgs, profile: rbac::Profile) -> Result<Connection> {
@@ -26,7 +25,7 @@ pub async fn connect(args: &ClusterArgs, profile: rbac::Profile) -> Result<Conne
         let reader = KubeReader::new(server.client()?, server.clock(), profile);
         return Ok(Connection {
             reader,
-            replay: Some(server),
+            _replay: Some(server),
         });
     }
     let options = kube::config::KubeConfigOptions {
@@ -51,6 +50,6 @@ pub async fn connect(args: &ClusterArgs, profile: rbac::Profile) -> Result<Conne
     let client = tools::k8s::client_for(config)?;
     Ok(Connection {
         reader: KubeReader::new(client, Clock::system(), profile),
-        replay: None,
+        _replay: None,
     })
 }

@@ -208,7 +208,6 @@ async fn main() -> Result<()> {
             } else {
                 print!("{}", answer.text);
             }
-            drop(conn);
             Ok(())
         }
     }

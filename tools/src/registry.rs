@@ -67,6 +67,14 @@ pub fn tools() -> Vec<ToolInfo> {
 }
 
 async fn run<T: Tool>(ctx: &ToolContext, args: Value) -> Result<ToolAnswer> {
+    let profile = ctx.kube.profile();
+    if !profile.allows_tool(T::NAME) {
+        return Err(Error::Denied(format!(
+            "profile `{}` does not allow the tool `{}`",
+            profile.name,
+            T::NAME
+        )));
+    }
     let args = if args.is_null() {
         Value::Object(Default::default())
     } else {
@@ -90,13 +98,6 @@ async fn run<T: Tool>(ctx: &ToolContext, args: Value) -> Result<ToolAnswer> {
 
 /// Call a tool by name. Errors are written for the caller to act on.
 pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnswer> {
-    let profile = ctx.kube.profile();
-    if !profile.allows_tool(name) && tools().iter().any(|t| t.name == name) {
-        return Err(Error::Denied(format!(
-            "profile `{}` does not allow the tool `{name}`",
-            profile.name
-        )));
-    }
     match name {
         ClusterOverview::NAME => run::<ClusterOverview>(ctx, args).await,
         ListPods::NAME => run::<ListPods>(ctx, args).await,
@@ -108,7 +109,17 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
         Nodes::NAME => run::<Nodes>(ctx, args).await,
         WorkloadHealth::NAME => run::<WorkloadHealth>(ctx, args).await,
         other => {
-            let names: Vec<&str> = tools().iter().map(|t| t.name).collect();
+            let names = [
+                ClusterOverview::NAME,
+                ListPods::NAME,
+                Describe::NAME,
+                Events::NAME,
+                PodLogs::NAME,
+                RolloutHistory::NAME,
+                GatewayRoutes::NAME,
+                Nodes::NAME,
+                WorkloadHealth::NAME,
+            ];
             Err(Error::InvalidInput(format!(
                 "unknown tool `{other}`; tools: {}",
                 names.join(", ")

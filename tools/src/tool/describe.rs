@@ -422,8 +422,6 @@ impl Tool for Describe {
         if !owners.is_empty() {
             lines.push(format!("owned by: {}", owners.join(" <- ")));
         }
-        let mut data = obj.data.clone();
-        redact_json(&mut data);
         if ar.kind == "Pod" && ar.group.is_empty() {
             let mut full = serde_json::to_value(&obj).unwrap_or_default();
             redact_json(&mut full);
@@ -431,12 +429,13 @@ impl Tool for Describe {
                 Ok(pod) => lines.extend(pod_lines(&pod, clock)),
                 Err(e) => lines.push(format!("(pod could not be decoded: {e})")),
             }
-        } else if let Value::Object(m) = &data {
-            for (k, v) in m {
-                if k == "metadata" {
-                    continue;
+        } else {
+            let mut data = obj.data.clone();
+            redact_json(&mut data);
+            for (k, v) in data.as_object().into_iter().flatten() {
+                if k != "metadata" {
+                    push_yaml(&mut lines, v, 0, k);
                 }
-                push_yaml(&mut lines, v, 0, k);
             }
         }
         let omitted_lines = lines.len().saturating_sub(MAX_LINES);

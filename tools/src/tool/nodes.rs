@@ -221,12 +221,12 @@ impl Tool for Nodes {
                 "node", n, &names,
             )));
         }
-        // Pods per node, for GPU requests and counts; only when the profile may list pods widely.
-        let pods = match ctx
-            .kube
-            .list::<Pod>(None, &ListParams::default(), 100_000)
-            .await
-        {
+        // Pods per node, for GPU requests and counts; only the asked node's pods when one is named.
+        let pods_lp = match &p.name {
+            Some(n) => ListParams::default().fields(&format!("spec.nodeName={n}")),
+            None => ListParams::default(),
+        };
+        let pods = match ctx.kube.list::<Pod>(None, &pods_lp, 100_000).await {
             Ok((pods, _)) => pods,
             Err(e) => {
                 tracing::warn!(error = %e, "nodes: cannot list pods; GPU requests unknown");
