@@ -10,22 +10,40 @@ use tools::snapshot::Snapshot;
 
 use crate::ClusterArgs;
 
-/// A live connection. Holds the replay server (when any) so it lives as long as the reader.
+/// A live connection. Holds the replay server (when any) so it lives as long as the readers.
 pub struct Connection {
-    pub reader: KubeReader,
-    _replay: Option<ReplayServer>,
+    config: kube::Config,
+    clock: Clock,
+    replay: Option<ReplayServer>,
 }
 
-pub async fn connect(args: &ClusterArgs, profile: rbac::Profile) -> Result<Connection> {
-    let profile = Arc::new(profile);
+impl Connection {
+    /// A reader for `profile`, impersonating its user when the profile says so.
+    pub fn reader(&self, profile: rbac::Profile) -> Result<KubeReader> {
+        let client = tools::k8s::client_for_profile(&self.config, &profile)?;
+        Ok(KubeReader::new(client, self.clock, Arc::new(profile)))
+    }
+
+    /// The replay server, when the cluster is a snapshot.
+    pub fn replay(&self) -> Option<&ReplayServer> {
+        self.replay.as_ref()
+    }
+
+    /// The snapshot folder's frozen clock, or the system clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+}
+
+pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
     if let Some(dir) = &args.snapshot {
         let snapshot =
             Snapshot::load(dir).with_context(|| format!("loading snapshot {}", dir.display()))?;
         let server = ReplayServer::start(snapshot, "127.0.0.1:0".parse()?).await?;
-        let reader = KubeReader::new(server.client()?, server.clock(), profile);
         return Ok(Connection {
-            reader,
-            _replay: Some(server),
+            config: server.config()?,
+            clock: server.clock(),
+            replay: Some(server),
         });
     }
     let options = kube::config::KubeConfigOptions {
@@ -47,9 +65,9 @@ pub async fn connect(args: &ClusterArgs, profile: rbac::Profile) -> Result<Conne
             .await
             .context("no cluster: pass --snapshot DIR, --context NAME or set KUBECONFIG")?,
     };
-    let client = tools::k8s::client_for(config)?;
     Ok(Connection {
-        reader: KubeReader::new(client, Clock::system(), profile),
-        _replay: None,
+        config,
+        clock: Clock::system(),
+        replay: None,
     })
 }

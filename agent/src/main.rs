@@ -91,6 +91,95 @@ enum Command {
         #[command(flatten)]
         cluster: ClusterArgs,
     },
+    /// Serve the tools over MCP: stdio by default, streamable HTTP with --listen.
+    ///
+    /// stdio is for an IDE assistant on this machine (stdout is the protocol; logs go to
+    /// stderr). HTTP serves /mcp, /healthz and /metrics; with a policy file that lists
+    /// identities every request needs `Authorization: Bearer <token>`.
+    #[command(after_help = "Examples:\n  ktriage mcp --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage mcp --listen 127.0.0.1:8090 --context prod\n  ktriage mcp --listen 0.0.0.0:8090 --policy /etc/ktriage/policy.yaml --allowed-host ktriage.ktriage.svc --audit-log /var/log/ktriage/audit.jsonl")]
+    Mcp(McpArgs),
+    /// Print the SHA-256 of a bearer token read from stdin: the `token_sha256` of a policy file.
+    TokenHash,
+}
+
+#[derive(Debug, Args)]
+struct McpArgs {
+    /// Serve streamable HTTP on this address instead of stdio.
+    #[arg(long, env = "KTRIAGE_MCP_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Policy file: profiles (tools, namespaces, budgets, rate limits) and token identities.
+    #[arg(long, env = "KTRIAGE_POLICY")]
+    policy: Option<PathBuf>,
+    /// Profile for stdio and for unauthenticated HTTP (default: `local`, every read-only tool).
+    #[arg(long, default_value = "local", env = "KTRIAGE_PROFILE")]
+    profile: String,
+    /// Extra `Host` header values to accept over HTTP (repeatable), e.g. the Service's DNS name;
+    /// `*` accepts any. Loopback names are always accepted.
+    #[arg(long = "allowed-host", env = "KTRIAGE_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_hosts: Vec<String>,
+    /// Append one JSON line per tool call to this file (`-` for stderr).
+    #[arg(long, env = "KTRIAGE_AUDIT_LOG")]
+    audit_log: Option<PathBuf>,
+    /// Seconds a tool call may take before it is cancelled.
+    #[arg(long, default_value_t = 30, env = "KTRIAGE_TOOL_TIMEOUT")]
+    tool_timeout: u64,
+    /// Serve HTTP without tokens on a non-loopback address (only behind an authenticating proxy).
+    #[arg(long)]
+    insecure_no_auth: bool,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+}
+
+async fn serve_mcp(args: McpArgs) -> Result<()> {
+    use mcp_server::audit::Audit;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(rbac::Policy::from_file)
+        .transpose()?;
+    let conn = cluster::connect(&args.cluster).await?;
+    let mut profiles = vec![rbac::Profile::local()];
+    if let Some(p) = &policy {
+        profiles.retain(|l| !p.profiles.iter().any(|q| q.name == l.name));
+        profiles.extend(p.profiles.iter().cloned());
+    }
+    if !profiles.iter().any(|p| p.name == args.profile) {
+        let names: Vec<_> = profiles.iter().map(|p| p.name.as_str()).collect();
+        bail!("no profile named `{}`; known: {}", args.profile, names.join(", "));
+    }
+    let readers = profiles
+        .into_iter()
+        .map(|p| conn.reader(p))
+        .collect::<Result<Vec<_>>>()?;
+    let audit = match args.audit_log.as_deref() {
+        None => Audit::off(),
+        Some(p) if p.as_os_str() == "-" => Audit::stderr(),
+        Some(p) => Audit::file(p)?,
+    };
+    let options = mcp_server::Options {
+        tool_timeout: std::time::Duration::from_secs(args.tool_timeout.max(1)),
+    };
+    let shared = mcp_server::Shared::new(readers, policy, audit, options)?;
+    match args.listen {
+        Some(listen) => {
+            let mut opts = mcp_server::http::HttpOptions::new(listen);
+            opts.allowed_hosts = args.allowed_hosts;
+            opts.local_profile = args.profile;
+            opts.allow_unauthenticated_remote = args.insecure_no_auth;
+            let server = mcp_server::http::HttpServer::start(shared, opts).await?;
+            eprintln!(
+                "ktriage MCP at {} (also /healthz, /metrics); Ctrl-C to stop",
+                server.url()
+            );
+            server
+                .run_until(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await;
+            Ok(())
+        }
+        None => Ok(mcp_server::serve_stdio(shared, &args.profile).await?),
+    }
 }
 
 fn init_tracing(default: &str) {
@@ -159,7 +248,8 @@ async fn main() -> Result<()> {
                     out.display()
                 );
             }
-            let conn = cluster::connect(&cluster, rbac::Profile::local()).await?;
+            let conn = cluster::connect(&cluster).await?;
+            let reader = conn.reader(rbac::Profile::local())?;
             eprintln!(
                 "capturing{} ...",
                 if namespaces.is_empty() {
@@ -169,7 +259,7 @@ async fn main() -> Result<()> {
                 }
             );
             let report =
-                tools::snapshot::capture::capture(&conn.reader, &namespaces, &out, log_tail)
+                tools::snapshot::capture::capture(&reader, &namespaces, &out, log_tail)
                     .await?;
             eprintln!(
                 "wrote {} objects and {} log files to {} (credentials redacted)",
@@ -200,14 +290,30 @@ async fn main() -> Result<()> {
             let name = name.unwrap_or_default();
             let args: serde_json::Value = serde_json::from_str(&args)
                 .with_context(|| format!("arguments must be a JSON object, got {args:?}"))?;
-            let conn = cluster::connect(&cluster, rbac::Profile::local()).await?;
-            let ctx = ToolContext::new(conn.reader.clone(), Budget::tokens(budget_tokens));
+            let conn = cluster::connect(&cluster).await?;
+            let ctx = ToolContext::new(conn.reader(rbac::Profile::local())?, Budget::tokens(budget_tokens));
             let answer = tools::registry::call(&ctx, &name, args).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&answer.structured)?);
             } else {
                 print!("{}", answer.text);
             }
+            Ok(())
+        }
+        Command::Mcp(args) => {
+            init_tracing("info");
+            serve_mcp(args).await
+        }
+        Command::TokenHash => {
+            let mut token = String::new();
+            std::io::stdin()
+                .read_line(&mut token)
+                .context("reading the token from stdin")?;
+            let token = token.trim_end_matches(['\n', '\r']);
+            if token.is_empty() {
+                bail!("no token on stdin; try: printf %s \"$TOKEN\" | ktriage token-hash");
+            }
+            println!("{}", rbac::hash_token(token));
             Ok(())
         }
     }

@@ -152,6 +152,50 @@ pub struct Profile {
     /// Output budget per tool call, in estimated tokens.
     #[serde(default)]
     pub budget_tokens: Option<usize>,
+    /// Tool calls per minute for one identity using this profile (token bucket; burst = the same
+    /// number). `None`: unlimited.
+    #[serde(default)]
+    pub calls_per_minute: Option<u32>,
+    /// Kubernetes impersonation: the API server's own RBAC and audit log then apply to this user.
+    #[serde(default)]
+    pub impersonate: Option<Impersonate>,
+}
+
+/// `Impersonate-User` / `Impersonate-Group` for every request made under a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Impersonate {
+    pub user: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// A caller known by a bearer token. The token itself is never stored: only its SHA-256, as
+/// lowercase hex (`printf %s "$TOKEN" | sha256sum`, or `ktriage mcp hash-token`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Who this is, for the audit log ("ide-alice", "incident-bot").
+    pub name: String,
+    /// SHA-256 of the bearer token, hex.
+    pub token_sha256: String,
+    /// The profile this caller gets.
+    pub profile: String,
+}
+
+/// SHA-256 of a bearer token, lowercase hex: the form stored in policy files.
+pub fn hash_token(token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Byte comparison whose time does not depend on where the inputs differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn yes() -> bool {
@@ -174,6 +218,8 @@ impl Profile {
             denied_kinds: Vec::new(),
             cluster_scoped: true,
             budget_tokens: None,
+            calls_per_minute: None,
+            impersonate: None,
         }
     }
 
@@ -228,6 +274,9 @@ impl Profile {
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub profiles: Vec<Profile>,
+    /// Bearer-token callers of the HTTP transport.
+    #[serde(default)]
+    pub identities: Vec<Identity>,
 }
 
 impl Policy {
@@ -263,7 +312,46 @@ impl Policy {
                 )));
             }
         }
+        let mut names = BTreeSet::new();
+        for id in &policy.identities {
+            if !names.insert(id.name.clone()) {
+                return Err(Error::Invalid(format!(
+                    "identity `{}` is defined twice",
+                    id.name
+                )));
+            }
+            let h = &id.token_sha256;
+            if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::Invalid(format!(
+                    "identity `{}`: token_sha256 must be 64 hex characters (the SHA-256 of the token, \
+                     e.g. `printf %s \"$TOKEN\" | sha256sum`), never the token itself",
+                    id.name
+                )));
+            }
+            if !seen.contains(&id.profile) {
+                return Err(Error::Invalid(format!(
+                    "identity `{}` names profile `{}`, which is not defined",
+                    id.name, id.profile
+                )));
+            }
+        }
         Ok(policy)
+    }
+
+    /// The identity and profile a bearer token maps to. Every stored hash is compared, in
+    /// constant time, so the answer's timing does not say which identity nearly matched.
+    pub fn authenticate(&self, token: &str) -> Option<(&Identity, &Profile)> {
+        let presented = hash_token(token);
+        let mut found = None;
+        for id in &self.identities {
+            let stored = id.token_sha256.to_ascii_lowercase();
+            if constant_time_eq(presented.as_bytes(), stored.as_bytes()) && found.is_none() {
+                found = Some(id);
+            }
+        }
+        let id = found?;
+        let profile = self.profiles.iter().find(|p| p.name == id.profile)?;
+        Some((id, profile))
     }
 
     pub fn profile(&self, name: &str) -> Result<&Profile> {
@@ -331,11 +419,33 @@ mod tests {
         let p = pol.profile("team-a").unwrap();
         assert!(p.allows_namespace("a") && !p.allows_namespace("b"));
         assert!(p.allows_tool("list_pods") && !p.allows_tool("pod_logs"));
+        assert!(pol.identities.is_empty());
         assert!(
             pol.profile("nope")
                 .unwrap_err()
                 .to_string()
                 .contains("team-a")
         );
+    }
+
+    #[test]
+    fn tokens_map_to_profiles_by_hash() {
+        let hash = hash_token("s3cret-token");
+        let yaml = format!(
+            "profiles:\n  - name: team-a\n    namespaces: {{allow: [a]}}\nidentities:\n  - name: alice\n    token_sha256: {hash}\n    profile: team-a\n"
+        );
+        let pol = Policy::from_yaml(&yaml).unwrap();
+        let (id, profile) = pol.authenticate("s3cret-token").unwrap();
+        assert_eq!((id.name.as_str(), profile.name.as_str()), ("alice", "team-a"));
+        assert!(pol.authenticate("s3cret-tokeN").is_none());
+        assert!(pol.authenticate("").is_none());
+
+        let raw = "profiles:\n  - name: p\nidentities:\n  - name: x\n    token_sha256: plaintext\n    profile: p\n";
+        let err = Policy::from_yaml(raw).unwrap_err().to_string();
+        assert!(err.contains("64 hex"), "{err}");
+        let dangling = format!(
+            "profiles:\n  - name: p\nidentities:\n  - name: x\n    token_sha256: {hash}\n    profile: q\n"
+        );
+        assert!(Policy::from_yaml(&dangling).unwrap_err().to_string().contains("`q`"));
     }
 }

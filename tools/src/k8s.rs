@@ -31,6 +31,18 @@ pub fn client_for(mut config: kube::Config) -> Result<Client> {
     })
 }
 
+/// A client for `profile`: impersonating its user and groups when it names any, so the API
+/// server's own RBAC and audit log apply to the real caller.
+pub fn client_for_profile(config: &kube::Config, profile: &Profile) -> Result<Client> {
+    let mut config = config.clone();
+    if let Some(imp) = &profile.impersonate {
+        config.auth_info.impersonate = Some(imp.user.clone());
+        config.auth_info.impersonate_groups =
+            (!imp.groups.is_empty()).then(|| imp.groups.clone());
+    }
+    client_for(config)
+}
+
 /// Read-only access to one cluster, scoped by a profile.
 #[derive(Clone)]
 pub struct KubeReader {
@@ -58,6 +70,15 @@ impl KubeReader {
 
     pub fn clock(&self) -> Clock {
         self.clock
+    }
+
+    /// The same cluster seen through another profile (same client, so no impersonation change).
+    pub fn with_profile(&self, profile: Arc<Profile>) -> Self {
+        Self {
+            client: self.client.clone(),
+            clock: self.clock,
+            profile,
+        }
     }
 
     pub fn profile(&self) -> &Profile {

@@ -182,11 +182,16 @@ impl ReplayServer {
 
     /// A kube-rs client for this server.
     pub fn client(&self) -> Result<kube::Client> {
+        crate::k8s::client_for(self.config()?)
+    }
+
+    /// A kube-rs config pointing at this replay (plain HTTP, no credentials).
+    pub fn config(&self) -> Result<kube::Config> {
         let uri: axum::http::Uri = self
             .url()
             .parse()
             .map_err(|e| Error::Replay(format!("replay url: {e}")))?;
-        crate::k8s::client_for(kube::Config::new(uri))
+        Ok(kube::Config::new(uri))
     }
 }
 

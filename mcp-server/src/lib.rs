@@ -1,0 +1,175 @@
+//! ktriage's MCP server. It exposes the tools of the `tools` crate — and nothing else — over
+//! stdio, streamable HTTP and an in-process transport (the agent's own), under a policy:
+//! every caller is mapped to an [`rbac::Profile`], every call is rate-limited, time-limited,
+//! audited and counted. No tool logic lives here.
+//!
+//! This is the only crate that depends on `rmcp`.
+
+pub mod audit;
+pub mod client;
+mod handler;
+pub mod http;
+pub mod limit;
+pub mod metrics;
+pub mod prompts;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tools::k8s::KubeReader;
+
+pub use client::McpClient;
+pub use handler::KtriageMcp;
+
+/// Errors of the MCP server crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The HTTP listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server configuration is inconsistent (a profile without a reader, an unsafe bind).
+    #[error("invalid MCP server configuration: {0}")]
+    Config(String),
+    /// The audit log could not be opened or written.
+    #[error("audit log {path}: {source}")]
+    Audit {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The MCP session failed (transport closed, handshake refused).
+    #[error("MCP session: {0}")]
+    Session(String),
+    /// A bundled prompt file is malformed.
+    #[error("prompt {name}: {message}")]
+    Prompt { name: String, message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Who is calling: the identity for the audit log and the profile that scopes the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub identity: String,
+    pub profile: String,
+}
+
+impl Caller {
+    /// The local user of stdio or the in-process transport.
+    pub fn local(profile: &str) -> Self {
+        Self {
+            identity: "local".into(),
+            profile: profile.into(),
+        }
+    }
+}
+
+/// Server-wide settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A tool call taking longer than this is cancelled and answers a tool error.
+    pub tool_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            tool_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every session of the server shares: a reader per profile, the policy, the audit log,
+/// the metrics and the rate limiter.
+#[derive(Debug)]
+pub struct Shared {
+    readers: HashMap<String, KubeReader>,
+    policy: Option<rbac::Policy>,
+    pub(crate) audit: audit::Audit,
+    pub metrics: metrics::Metrics,
+    pub(crate) limiter: limit::RateLimiter,
+    pub(crate) options: Options,
+    pub(crate) prompts: Vec<prompts::McpPrompt>,
+}
+
+impl Shared {
+    /// `readers`: one per profile a caller may get, each built with that profile (and its
+    /// impersonation). `policy`: the identities of the HTTP transport, if any.
+    pub fn new(
+        readers: Vec<KubeReader>,
+        policy: Option<rbac::Policy>,
+        audit: audit::Audit,
+        options: Options,
+    ) -> Result<Arc<Self>> {
+        let readers: HashMap<_, _> = readers
+            .into_iter()
+            .map(|r| (r.profile().name.clone(), r))
+            .collect();
+        if let Some(policy) = &policy {
+            for id in &policy.identities {
+                if !readers.contains_key(&id.profile) {
+                    return Err(Error::Config(format!(
+                        "identity `{}` uses profile `{}`, but no reader was built for it",
+                        id.name, id.profile
+                    )));
+                }
+            }
+        }
+        Ok(Arc::new(Self {
+            readers,
+            policy,
+            audit,
+            metrics: metrics::Metrics::default(),
+            limiter: limit::RateLimiter::default(),
+            options,
+            prompts: prompts::bundled()?,
+        }))
+    }
+
+    pub(crate) fn reader(&self, profile: &str) -> Option<&KubeReader> {
+        self.readers.get(profile)
+    }
+
+    pub(crate) fn profile(&self, name: &str) -> Option<&rbac::Profile> {
+        self.readers.get(name).map(|r| r.profile())
+    }
+
+    /// The caller a bearer token stands for, if any.
+    pub fn authenticate(&self, token: &str) -> Option<Caller> {
+        let (id, profile) = self.policy.as_ref()?.authenticate(token)?;
+        Some(Caller {
+            identity: id.name.clone(),
+            profile: profile.name.clone(),
+        })
+    }
+
+    /// Whether HTTP callers must present a bearer token.
+    pub fn requires_token(&self) -> bool {
+        self.policy
+            .as_ref()
+            .is_some_and(|p| !p.identities.is_empty())
+    }
+}
+
+/// Serve MCP on stdin/stdout until the client closes the session. `profile` scopes every call.
+pub async fn serve_stdio(shared: Arc<Shared>, profile: &str) -> Result<()> {
+    use rmcp::ServiceExt;
+    if shared.reader(profile).is_none() {
+        return Err(Error::Config(format!("no reader for profile `{profile}`")));
+    }
+    let handler = KtriageMcp::new(shared, Some(Caller::local(profile)));
+    let running = handler
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| Error::Session(format!("stdio handshake failed: {e}")))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| Error::Session(format!("stdio session ended abnormally: {e}")))?;
+    Ok(())
+}
