@@ -14,7 +14,7 @@ use crate::ClusterArgs;
 pub struct Connection {
     config: kube::Config,
     clock: Clock,
-    replay: Option<ReplayServer>,
+    _replay: Option<ReplayServer>,
 }
 
 impl Connection {
@@ -24,15 +24,6 @@ impl Connection {
         Ok(KubeReader::new(client, self.clock, Arc::new(profile)))
     }
 
-    /// The replay server, when the cluster is a snapshot.
-    pub fn replay(&self) -> Option<&ReplayServer> {
-        self.replay.as_ref()
-    }
-
-    /// The snapshot folder's frozen clock, or the system clock.
-    pub fn clock(&self) -> Clock {
-        self.clock
-    }
 }
 
 pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
@@ -43,7 +34,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
         return Ok(Connection {
             config: server.config()?,
             clock: server.clock(),
-            replay: Some(server),
+            _replay: Some(server),
         });
     }
     let options = kube::config::KubeConfigOptions {
@@ -68,6 +59,6 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
     Ok(Connection {
         config,
         clock: Clock::system(),
-        replay: None,
+        _replay: None,
     })
 }

@@ -96,7 +96,9 @@ enum Command {
     /// stdio is for an IDE assistant on this machine (stdout is the protocol; logs go to
     /// stderr). HTTP serves /mcp, /healthz and /metrics; with a policy file that lists
     /// identities every request needs `Authorization: Bearer <token>`.
-    #[command(after_help = "Examples:\n  ktriage mcp --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage mcp --listen 127.0.0.1:8090 --context prod\n  ktriage mcp --listen 0.0.0.0:8090 --policy /etc/ktriage/policy.yaml --allowed-host ktriage.ktriage.svc --audit-log /var/log/ktriage/audit.jsonl")]
+    #[command(
+        after_help = "Examples:\n  ktriage mcp --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage mcp --listen 127.0.0.1:8090 --context prod\n  ktriage mcp --listen 0.0.0.0:8090 --policy /etc/ktriage/policy.yaml --allowed-host ktriage.ktriage.svc --audit-log /var/log/ktriage/audit.jsonl"
+    )]
     Mcp(McpArgs),
     /// Print the SHA-256 of a bearer token read from stdin: the `token_sha256` of a policy file.
     TokenHash,
@@ -115,7 +117,11 @@ struct McpArgs {
     profile: String,
     /// Extra `Host` header values to accept over HTTP (repeatable), e.g. the Service's DNS name;
     /// `*` accepts any. Loopback names are always accepted.
-    #[arg(long = "allowed-host", env = "KTRIAGE_ALLOWED_HOSTS", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-host",
+        env = "KTRIAGE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
     allowed_hosts: Vec<String>,
     /// Append one JSON line per tool call to this file (`-` for stderr).
     #[arg(long, env = "KTRIAGE_AUDIT_LOG")]
@@ -145,7 +151,11 @@ async fn serve_mcp(args: McpArgs) -> Result<()> {
     }
     if !profiles.iter().any(|p| p.name == args.profile) {
         let names: Vec<_> = profiles.iter().map(|p| p.name.as_str()).collect();
-        bail!("no profile named `{}`; known: {}", args.profile, names.join(", "));
+        bail!(
+            "no profile named `{}`; known: {}",
+            args.profile,
+            names.join(", ")
+        );
     }
     let readers = profiles
         .into_iter()
@@ -259,8 +269,7 @@ async fn main() -> Result<()> {
                 }
             );
             let report =
-                tools::snapshot::capture::capture(&reader, &namespaces, &out, log_tail)
-                    .await?;
+                tools::snapshot::capture::capture(&reader, &namespaces, &out, log_tail).await?;
             eprintln!(
                 "wrote {} objects and {} log files to {} (credentials redacted)",
                 report.objects,
@@ -291,7 +300,10 @@ async fn main() -> Result<()> {
             let args: serde_json::Value = serde_json::from_str(&args)
                 .with_context(|| format!("arguments must be a JSON object, got {args:?}"))?;
             let conn = cluster::connect(&cluster).await?;
-            let ctx = ToolContext::new(conn.reader(rbac::Profile::local())?, Budget::tokens(budget_tokens));
+            let ctx = ToolContext::new(
+                conn.reader(rbac::Profile::local())?,
+                Budget::tokens(budget_tokens),
+            );
             let answer = tools::registry::call(&ctx, &name, args).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&answer.structured)?);

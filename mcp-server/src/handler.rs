@@ -7,8 +7,8 @@ use std::time::Instant;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
     GetPromptResponse, GetPromptResult, Implementation, JsonObject, ListPromptsResult,
-    ListToolsResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage,
-    Role, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    ListToolsResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, Role,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -84,7 +84,11 @@ impl KtriageMcp {
                 "rate_limited",
             );
         }
-        let budget = Budget::tokens(profile.budget_tokens.unwrap_or(tools::budget::DEFAULT_TOKENS));
+        let budget = Budget::tokens(
+            profile
+                .budget_tokens
+                .unwrap_or(tools::budget::DEFAULT_TOKENS),
+        );
         let ctx = ToolContext::new(reader.clone(), budget);
         let timeout = self.shared.options.tool_timeout;
         tokio::select! {
@@ -197,7 +201,9 @@ impl ServerHandler for KtriageMcp {
         }
         let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
         let started = Instant::now();
-        let (result, outcome) = self.run(&caller, &name, args.clone(), context.ct.clone()).await;
+        let (result, outcome) = self
+            .run(&caller, &name, args.clone(), context.ct.clone())
+            .await;
         let elapsed = started.elapsed();
         let (reply, bytes, tokens) = match result {
             Ok(answer) => {
@@ -209,7 +215,11 @@ impl ServerHandler for KtriageMcp {
             Err(message) => {
                 let bytes = message.len();
                 let tokens = tools::budget::estimate_tokens(&message);
-                (CallToolResult::error(vec![ContentBlock::text(message)]), bytes, tokens)
+                (
+                    CallToolResult::error(vec![ContentBlock::text(message)]),
+                    bytes,
+                    tokens,
+                )
             }
         };
         let mut redacted_args = args;
@@ -225,7 +235,9 @@ impl ServerHandler for KtriageMcp {
             tokens,
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         });
-        self.shared.metrics.observe_call(&name, outcome, elapsed, bytes);
+        self.shared
+            .metrics
+            .observe_call(&name, outcome, elapsed, bytes);
         tracing::debug!(tool = %name, identity = %caller.identity, outcome, ms = elapsed.as_millis() as u64, bytes, "tool call");
         Ok(reply.into())
     }
@@ -261,9 +273,18 @@ impl ServerHandler for KtriageMcp {
         _context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
         let Some(p) = self.shared.prompts.iter().find(|p| p.name == request.name) else {
-            let names: Vec<_> = self.shared.prompts.iter().map(|p| p.name.as_str()).collect();
+            let names: Vec<_> = self
+                .shared
+                .prompts
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
             return Err(ErrorData::invalid_params(
-                format!("unknown prompt `{}`; prompts: {}", request.name, names.join(", ")),
+                format!(
+                    "unknown prompt `{}`; prompts: {}",
+                    request.name,
+                    names.join(", ")
+                ),
                 None,
             ));
         };
@@ -271,8 +292,10 @@ impl ServerHandler for KtriageMcp {
         let text = p
             .render(&args)
             .map_err(|e| ErrorData::invalid_params(e.to_string(), None))?;
-        Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-            .with_description(&p.description)
-            .into())
+        Ok(
+            GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description(&p.description)
+                .into(),
+        )
     }
 }

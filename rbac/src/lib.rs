@@ -436,7 +436,10 @@ mod tests {
         );
         let pol = Policy::from_yaml(&yaml).unwrap();
         let (id, profile) = pol.authenticate("s3cret-token").unwrap();
-        assert_eq!((id.name.as_str(), profile.name.as_str()), ("alice", "team-a"));
+        assert_eq!(
+            (id.name.as_str(), profile.name.as_str()),
+            ("alice", "team-a")
+        );
         assert!(pol.authenticate("s3cret-tokeN").is_none());
         assert!(pol.authenticate("").is_none());
 
@@ -446,6 +449,11 @@ mod tests {
         let dangling = format!(
             "profiles:\n  - name: p\nidentities:\n  - name: x\n    token_sha256: {hash}\n    profile: q\n"
         );
-        assert!(Policy::from_yaml(&dangling).unwrap_err().to_string().contains("`q`"));
+        assert!(
+            Policy::from_yaml(&dangling)
+                .unwrap_err()
+                .to_string()
+                .contains("`q`")
+        );
     }
 }

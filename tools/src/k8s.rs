@@ -37,8 +37,7 @@ pub fn client_for_profile(config: &kube::Config, profile: &Profile) -> Result<Cl
     let mut config = config.clone();
     if let Some(imp) = &profile.impersonate {
         config.auth_info.impersonate = Some(imp.user.clone());
-        config.auth_info.impersonate_groups =
-            (!imp.groups.is_empty()).then(|| imp.groups.clone());
+        config.auth_info.impersonate_groups = (!imp.groups.is_empty()).then(|| imp.groups.clone());
     }
     client_for(config)
 }
