@@ -81,9 +81,6 @@ PODS = [
     ("vllm-qwen14b-6d9c8b7f5c-tx9wd", "10.42.4.33", "gpu-l40s-02", "GPU-f04b9e17-2c83-4d6a-a5e1-7b9c0d3f2e48", "10.42.4.34",
      epoch("2026-06-18T14:59:55Z"), 41, 0.66),
 ]
-LOKI = ("loki-0", "6781e588-9f50-55e2-96fc-0348bb9301e6", epoch("2026-06-18T14:29:51Z"))
-KSM = "10.42.2.28:8080"
-VLLM_UIDS = {}
 
 
 def samples():
@@ -156,21 +153,8 @@ def gpu_om():
     return om.text()
 
 
-def ksm_om():
-    om = OM()
-    b = dict(instance=KSM, job="kube-state-metrics")
-    om.family("kube_pod_container_status_restarts", "counter", "The number of container restarts per container.")
-    for p in PODS:
-        om.series("kube_pod_container_status_restarts_total", dict(b, container="vllm", namespace=NS, pod=p[0]),
-                  [(t, 0) for t in samples()])
-    om.series("kube_pod_container_status_restarts_total",
-              dict(b, container="loki", namespace="observability", pod=LOKI[0], uid=LOKI[1]),
-              [(t, 2 if t < LOKI[2] else 3) for t in samples()])
-    return om.text()
-
-
 def main():
-    write_files({"metrics/vllm.om": vllm_om(), "metrics/gpu.om": gpu_om(), "metrics/kube-state-metrics.om": ksm_om()})
+    write_files({"metrics/vllm.om": vllm_om(), "metrics/gpu.om": gpu_om()})
 
 
 if __name__ == "__main__":
