@@ -102,6 +102,40 @@ enum Command {
     Mcp(McpArgs),
     /// Print the SHA-256 of a bearer token read from stdin: the `token_sha256` of a policy file.
     TokenHash,
+    /// Diagnose an incident: gather facts through the read-only tools, name the likely root
+    /// causes with evidence, and propose next steps for a human. Changes nothing.
+    #[command(after_help = "Examples:\n  ktriage diagnose \"Why is the LLM gateway returning 503s?\" --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage diagnose --alert alert.json --context prod --output markdown\n  ktriage diagnose \"why is checkout slow\" -n checkout --output json > diagnosis.json")]
+    Diagnose(DiagnoseArgs),
+    /// Diagnose the bundled demo incident end to end: a vLLM rollout that OOMs its GPUs and
+    /// makes the gateway answer 503.
+    Demo {
+        #[arg(long, value_enum, default_value = "text")]
+        output: agent::render::Format,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DiagnoseArgs {
+    /// What is wrong, in your words (derived from the alert when omitted).
+    question: Option<String>,
+    /// An Alertmanager webhook payload (JSON, version 4).
+    #[arg(long, env = "KTRIAGE_ALERT")]
+    alert: Option<PathBuf>,
+    /// Namespaces to look at first (repeatable); the investigation still looks where the
+    /// cluster hurts.
+    #[arg(long = "namespace", short = 'n')]
+    namespaces: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text", env = "KTRIAGE_OUTPUT")]
+    output: agent::render::Format,
+    /// Rules only, no model (the only mode of this build; the flag is accepted for scripts).
+    #[arg(long)]
+    no_model: bool,
+    /// Do not print progress on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    #[command(flatten)]
+    cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +168,43 @@ struct McpArgs {
     insecure_no_auth: bool,
     #[command(flatten)]
     cluster: ClusterArgs,
+}
+
+/// An in-process MCP client over `conn`, as the local user.
+async fn local_client(conn: &cluster::Connection) -> Result<mcp_server::McpClient> {
+    let shared = mcp_server::Shared::new(
+        vec![conn.reader(rbac::Profile::local())?],
+        None,
+        mcp_server::audit::Audit::off(),
+        mcp_server::Options::default(),
+    )?;
+    let handler = mcp_server::KtriageMcp::new(shared, Some(mcp_server::Caller::local("local")));
+    Ok(mcp_server::McpClient::in_process(handler).await?)
+}
+
+async fn run_diagnose(
+    cluster: &ClusterArgs,
+    req: agent::Request,
+    output: agent::render::Format,
+    quiet: bool,
+) -> Result<()> {
+    use std::io::IsTerminal;
+    let conn = cluster::connect(cluster).await?;
+    let client = local_client(&conn).await?;
+    let show = !quiet && std::io::stderr().is_terminal();
+    let progress = move |what: &str| {
+        if show {
+            eprint!("\r\x1b[2K reading: {}", tools::budget::clip(what, 100));
+        }
+    };
+    let d = agent::diagnose(&client, &req, &progress).await;
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    client.close().await;
+    let color = output == agent::render::Format::Text && std::io::stdout().is_terminal();
+    print!("{}", agent::render::render(&d, output, color));
+    Ok(())
 }
 
 async fn serve_mcp(args: McpArgs) -> Result<()> {
@@ -202,9 +273,25 @@ fn init_tracing(default: &str) {
         .init();
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Replay {
             dir,
@@ -315,6 +402,57 @@ async fn main() -> Result<()> {
         Command::Mcp(args) => {
             init_tracing("info");
             serve_mcp(args).await
+        }
+        Command::Diagnose(args) => {
+            init_tracing("warn");
+            let alert = match &args.alert {
+                Some(p) => Some(
+                    agent::alert::Payload::parse(
+                        &std::fs::read_to_string(p)
+                            .with_context(|| format!("reading alert {}", p.display()))?,
+                    )
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("alert {}", p.display()))?,
+                ),
+                None => None,
+            };
+            if args.question.is_none() && alert.is_none() {
+                bail!("give a question or --alert FILE; e.g. ktriage diagnose \"why is checkout returning 503?\" --context prod");
+            }
+            let req = agent::Request {
+                question: args.question,
+                alert,
+                namespaces: args.namespaces,
+            };
+            run_diagnose(&args.cluster, req, args.output, args.quiet).await
+        }
+        Command::Demo { output } => {
+            init_tracing("warn");
+            let dir = PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../evals/scenarios/vllm-oom-after-max-model-len-bump"
+            ));
+            if !dir.join("scenario.yaml").exists() {
+                bail!(
+                    "the demo incident is not at {}; run the demo from a ktriage checkout",
+                    dir.display()
+                );
+            }
+            eprintln!(
+                "ktriage demo: replaying a recorded incident (a vLLM rollout on 2 GPU nodes behind Envoy Gateway) and diagnosing it.\n\
+                 Model: none in this build — rules only (the local model engine is issue #7); every cause below is backed by quoted evidence.\n"
+            );
+            let cluster = ClusterArgs {
+                snapshot: Some(dir),
+                context: None,
+                kubeconfig: None,
+            };
+            let req = agent::Request {
+                question: Some("Why is the LLM gateway returning 503s?".into()),
+                alert: None,
+                namespaces: Vec::new(),
+            };
+            run_diagnose(&cluster, req, output, false).await
         }
         Command::TokenHash => {
             let mut token = String::new();

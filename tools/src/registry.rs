@@ -10,7 +10,7 @@ use crate::redact::{redact_json, redact_text};
 use crate::tool::{Tool, ToolContext};
 use crate::tool::{
     cluster_overview::ClusterOverview, describe::Describe, events::Events,
-    gateway_routes::GatewayRoutes, list_pods::ListPods, nodes::Nodes, pod_logs::PodLogs,
+    gateway_routes::GatewayRoutes, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes, pod_logs::PodLogs,
     rollout_history::RolloutHistory, workload_health::WorkloadHealth,
 };
 use crate::{Error, Result};
@@ -63,6 +63,7 @@ pub fn tools() -> Vec<ToolInfo> {
         info::<GatewayRoutes>(),
         info::<Nodes>(),
         info::<WorkloadHealth>(),
+        info::<ListObjects>(),
     ]
 }
 
@@ -108,6 +109,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
         GatewayRoutes::NAME => run::<GatewayRoutes>(ctx, args).await,
         Nodes::NAME => run::<Nodes>(ctx, args).await,
         WorkloadHealth::NAME => run::<WorkloadHealth>(ctx, args).await,
+        ListObjects::NAME => run::<ListObjects>(ctx, args).await,
         other => {
             let names = [
                 ClusterOverview::NAME,
@@ -119,6 +121,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
                 GatewayRoutes::NAME,
                 Nodes::NAME,
                 WorkloadHealth::NAME,
+                ListObjects::NAME,
             ];
             Err(Error::InvalidInput(format!(
                 "unknown tool `{other}`; tools: {}",

@@ -26,7 +26,7 @@ pub struct Params {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct NamespaceHealth {
     pub namespace: String,
     pub pods: usize,
@@ -37,7 +37,7 @@ pub struct NamespaceHealth {
     pub examples: Vec<PodSummary>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub nodes: usize,
     pub nodes_not_ready: Vec<String>,

@@ -29,7 +29,7 @@ pub struct Params {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub kind: String,
     /// `namespace/name`, or `name` when cluster-scoped.

@@ -40,7 +40,7 @@ pub struct Params {
 }
 
 /// Events with the same object, type, reason and message, merged.
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct EventGroup {
     /// `Kind/namespace/name` of the object the event is about.
     pub object: String,
@@ -58,7 +58,7 @@ pub struct EventGroup {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     /// Most recent first.
     pub groups: Vec<EventGroup>,

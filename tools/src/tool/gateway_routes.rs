@@ -26,7 +26,7 @@ pub struct Params {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct Backend {
     /// `namespace/service:port`
     pub service: String,
@@ -40,7 +40,7 @@ pub struct Backend {
     pub not_ready_pods: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct Route {
     /// HTTPRoute, GRPCRoute or Ingress.
     pub kind: String,
@@ -56,7 +56,7 @@ pub struct Route {
     pub verdict: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub routes: Vec<Route>,
     pub omitted: usize,

@@ -35,7 +35,7 @@ pub struct Params {
     pub problems_only: bool,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub pods: Vec<PodSummary>,
     /// Pods that matched in total (before `problems_only` and the cap).

@@ -5,6 +5,7 @@ pub mod cluster_overview;
 pub mod describe;
 pub mod events;
 pub mod gateway_routes;
+pub mod list_objects;
 pub mod list_pods;
 pub mod nodes;
 pub mod pod_facts;

@@ -26,7 +26,7 @@ pub struct Params {
     pub problems_only: bool,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct NodeInfo {
     pub name: String,
     pub ready: String,
@@ -45,7 +45,7 @@ pub struct NodeInfo {
     pub problem: bool,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub nodes: Vec<NodeInfo>,
     pub not_ready: usize,

@@ -3,14 +3,14 @@
 
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Clock;
 use crate::budget::clip;
 use crate::redact::redact_text;
 
 /// A pod in one line's worth of facts.
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct PodSummary {
     pub namespace: String,
     pub name: String,

@@ -49,7 +49,7 @@ pub struct Params {
 }
 
 /// A log line, or a run of identical lines collapsed into one.
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct LogLine {
     pub text: String,
     /// How many consecutive times it repeated (1 = once).
@@ -58,7 +58,7 @@ pub struct LogLine {
     pub error: bool,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub pod: String,
     pub container: String,

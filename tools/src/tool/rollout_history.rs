@@ -23,7 +23,7 @@ pub struct Params {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct Revision {
     pub revision: i64,
     pub replicaset: String,
@@ -38,7 +38,7 @@ pub struct Revision {
     pub changes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub deployment: String,
     /// Newest first.

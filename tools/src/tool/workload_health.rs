@@ -27,7 +27,7 @@ pub struct Params {
     pub problems_only: bool,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct Workload {
     /// Deployment, StatefulSet, DaemonSet or HorizontalPodAutoscaler.
     pub kind: String,
@@ -46,7 +46,7 @@ pub struct Workload {
     pub age: String,
 }
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub workloads: Vec<Workload>,
     pub with_problems: usize,

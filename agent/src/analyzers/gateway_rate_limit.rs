@@ -1,0 +1,68 @@
+//! `gateway-rate-limit` — the gateway rejects requests with 429 because a rate limit is too
+//! low, was just lowered, or is exhausted by one client.
+//!
+//! Detects: 429 answers in the gateway's access log (Envoy flag `RL`, NGINX `limiting requests`,
+//! Kong `API rate limit exceeded`). Evidence: the access lines and their count, the rate-limit
+//! policy object when one exists (BackendTrafficPolicy), its last change. Known false positives:
+//! 429s passed through from the backend itself (`via_upstream` without `RL`) — lower confidence.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::*;
+
+static LIMIT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)limiting requests, excess|API rate limit exceeded|rate[_ ]limit(ed)?|x-envoy-ratelimited|too many requests|local_rate_limited|request_rate_limited")
+});
+
+pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
+    let hits = access_lines(facts, |s| s == 429);
+    let text = log_lines(facts, &LIMIT_TEXT);
+    if hits.len() < 3 && text.is_empty() {
+        return Vec::new();
+    }
+    let by_gateway = hits.iter().filter(|a| a.flags.contains("RL") || !a.line.contains("via_upstream")).count();
+    let route = top_route(&hits);
+    let route_ns = route.as_deref().and_then(|r| r.split_once('/')).map(|(ns, _)| ns.to_string());
+    let mut evidence = Vec::new();
+    if let Some(a) = hits.iter().find(|a| a.flags.contains("RL")).or(hits.first()) {
+        evidence.push(ev_access(store, a, hits.len()));
+    }
+    for (log, line) in text.iter().take(2) {
+        evidence.push(ev_log(store, log, line));
+    }
+    let policy = object_in(facts, "BackendTrafficPolicy", route_ns.as_deref(), route.as_deref().and_then(|r| r.split_once('/')).map(|(_, n)| n))
+        .or_else(|| object_in(facts, "BackendTrafficPolicy", None, None));
+    let resource = if let Some(p) = policy {
+        evidence.push(store.add("list_objects BackendTrafficPolicy", object_resource("BackendTrafficPolicy", p), None, format!("{} {}", p.object, p.summary)));
+        object_resource("BackendTrafficPolicy", p)
+    } else if let Some(r) = &route {
+        let (ns, name) = r.split_once('/').unwrap_or(("", r));
+        format!("{ns}/HTTPRoute/{name}")
+    } else if let Some(i) = object_in(facts, "Ingress", None, None) {
+        object_resource("Ingress", i)
+    } else {
+        hits.first()
+            .map(|a| format!("{}/Pod/{}", a.log.namespace, a.log.pod))
+            .unwrap_or_default()
+    };
+    let (ns, kind, name) = split_resource(&resource);
+    vec![Candidate {
+        category: "gateway-rate-limit",
+        resource: resource.clone(),
+        statement: format!(
+            "The gateway rejects requests with 429 Too Many Requests: a rate limit ({kind} {name}) is lower than the traffic it now receives ({} rate-limited answers in the access log read).",
+            hits.len()
+        ),
+        confidence: if by_gateway > 0 || !text.is_empty() { 0.82 } else { 0.55 },
+        evidence,
+        analyzer: "gateway-rate-limit",
+        workload: None,
+        depends_on: Vec::new(),
+        next_steps: vec![
+            step("Read the rate-limit rule and when it last changed", Some(format!("{} get {} {name} -o yaml", kns(&ns), kind.to_lowercase()))),
+            step("Find which clients take the budget (top callers by x-forwarded-for / API key in the access log) and raise the limit or give that client its own bucket", None),
+        ],
+    }]
+}

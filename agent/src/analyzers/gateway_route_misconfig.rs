@@ -1,0 +1,60 @@
+//! `gateway-route-misconfig` — the route itself is wrong: not accepted by its Gateway (no
+//! matching listener, hostname or section), a backendRef to a Service or port that does not
+//! exist, or the wrong class.
+//!
+//! Detects: route status `Accepted=False` / `ResolvedRefs=False`, a backend Service missing or
+//! a port it does not declare (gateway_routes), Envoy `NR` (no route) 404s and 500s for
+//! unresolved backends. Evidence: the route's conditions and verdict, the access lines. Known
+//! false positives: a route being created (status not yet written).
+
+use super::*;
+
+pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let nr = access_lines(facts, |s| s == 404 || s == 500);
+    for r in &facts.routes {
+        let bad_cond = r
+            .conditions
+            .iter()
+            .find(|c| (c.starts_with("Accepted=") || c.starts_with("ResolvedRefs=")) && !c.contains("=True"));
+        let bad_backend = r.backends.iter().find(|b| !b.exists || !b.port_ok);
+        if bad_cond.is_none() && bad_backend.is_none() && !r.backends.is_empty() {
+            continue;
+        }
+        let mut evidence = vec![store.add(
+            "gateway_routes",
+            format!("{}/{}", r.kind, r.route),
+            None,
+            format!("{} parents {} conditions {} verdict: {}", r.route, r.parents.join(","), r.conditions.join("; "), r.verdict),
+        )];
+        let hits: Vec<_> = nr
+            .iter()
+            .filter(|a| a.route.as_deref() == Some(r.route.as_str()) || a.flags.contains("NR"))
+            .collect();
+        if let Some(a) = hits.first() {
+            evidence.push(ev_access(store, a, hits.len()));
+        }
+        let what = match (bad_cond, bad_backend) {
+            (_, Some(b)) if !b.exists => format!("its backendRef names Service {}, which does not exist", b.service),
+            (_, Some(b)) => format!("its backendRef port is not a port Service {} declares", b.service),
+            (Some(c), None) => format!("it is not working: {}", tools::budget::clip(c, 200)),
+            (None, None) => "it has no backend".into(),
+        };
+        let (ns, name) = r.route.split_once('/').unwrap_or(("", r.route.as_str()));
+        out.push(Candidate {
+            category: "gateway-route-misconfig",
+            resource: format!("{ns}/{}/{name}", r.kind),
+            statement: format!("The route {} is misconfigured: {what}; requests it should carry fail at the gateway.", r.route),
+            confidence: 0.85,
+            evidence,
+            analyzer: "gateway-route-misconfig",
+            workload: None,
+            depends_on: Vec::new(),
+            next_steps: vec![
+                step("Read the route's status conditions and backendRefs", Some(format!("{} get {} {name} -o yaml", kns(ns), r.kind.to_lowercase()))),
+                step("Fix the parentRef (listener name/hostname) or the backendRef (Service name and port) to match what exists", Some(format!("{} get svc", kns(ns)))),
+            ],
+        });
+    }
+    out
+}

@@ -1,0 +1,79 @@
+//! `gateway-tls` — TLS fails: an expired or not-yet-valid certificate, or one whose names do not
+//! match (listener or backend TLS).
+//!
+//! Detects: cert-manager Certificates not Ready, events and log lines such as `certificate has
+//! expired`, `x509:`, `CERTIFICATE_VERIFY_FAILED`, `TLS error`, `SSL routines`, `certificate is
+//! valid for X, not Y`, ACME/Order failures. Evidence: the Certificate status, the lines. Known
+//! false positives: clients with stale CA bundles (few lines, one client).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::*;
+
+static TLS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)certificate (has )?expired|certificate is not yet valid|x509:|CERTIFICATE_VERIFY_FAILED|TLS error|TLS_error|SSL routines|tls: (failed|bad certificate|handshake)|certificate is valid for|does not match (the )?(SAN|hostname|subject)|hostname mismatch|SAN mismatch|handshake fail|unknown certificate authority|certificate verify failed|Failed to renew|ACME|challenge (failed|invalid)|Issuing certificate|order .* (failed|invalid)")
+});
+
+pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
+    let mut evidence = Vec::new();
+    let mut resource = None;
+    let mut strong = false;
+    if let Some(certs) = facts.objects.get("Certificate") {
+        for c in certs.iter().filter(|c| c.summary.contains("Ready=False")) {
+            evidence.push(store.add("list_objects Certificate", object_resource("Certificate", c), None, format!("{} {}", c.object, c.summary)));
+            resource.get_or_insert_with(|| object_resource("Certificate", c));
+            strong = true;
+        }
+    }
+    for e in facts.events.iter().filter(|e| TLS.is_match(&e.message) || TLS.is_match(&e.reason)) {
+        if evidence.len() < 5 {
+            evidence.push(ev_event(store, e));
+        }
+        let (ns, kind, name) = event_object(e);
+        if matches!(kind.as_str(), "Certificate" | "CertificateRequest" | "Order" | "Challenge" | "Gateway" | "BackendTLSPolicy") {
+            strong = true;
+            if kind == "Certificate" || kind == "BackendTLSPolicy" {
+                resource.get_or_insert_with(|| format!("{ns}/{kind}/{name}"));
+            }
+        }
+    }
+    let lines = log_lines(facts, &TLS);
+    for (log, line) in lines.iter().take(3) {
+        evidence.push(ev_log(store, log, line));
+    }
+    if lines.len() >= 2 {
+        strong = true;
+    }
+    if evidence.is_empty() {
+        return Vec::new();
+    }
+    let backend = lines.iter().any(|(_, l)| l.contains("upstream") || l.contains("TLS_error") || l.contains("valid for"));
+    if resource.is_none()
+        && backend
+        && let Some(p) = object_in(facts, "BackendTLSPolicy", None, None)
+    {
+        resource = Some(object_resource("BackendTLSPolicy", p));
+    }
+    let resource = resource
+        .or_else(|| object_in(facts, "Gateway", None, None).map(|g| object_resource("Gateway", g)))
+        .unwrap_or_default();
+    let (ns, kind, name) = split_resource(&resource);
+    vec![Candidate {
+        category: "gateway-tls",
+        resource: resource.clone(),
+        statement: format!(
+            "TLS fails at the gateway: a certificate ({kind} {name}) is expired, not yet valid or does not match the names it must cover, so handshakes fail."
+        ),
+        confidence: if strong { 0.82 } else { 0.5 },
+        evidence,
+        analyzer: "gateway-tls",
+        workload: None,
+        depends_on: Vec::new(),
+        next_steps: vec![
+            step("Check the certificate's validity dates, names and renewal status", Some(format!("{} describe {} {name}", kns(&ns), kind.to_lowercase()))),
+            step("If renewal is failing, read the issuer's and the ACME order's status, fix the cause, then let cert-manager re-issue", Some(format!("{} get certificaterequests,orders,challenges", kns(&ns)))),
+        ],
+    }]
+}

@@ -1,0 +1,63 @@
+//! `inference-kv-cache-saturation` — the model server's KV cache is full: requests are
+//! preempted and queue, latency climbs, nothing crashes.
+//!
+//! Detects: vLLM `is preempted by PreemptionMode.RECOMPUTE/SWAP ... not enough KV cache space`,
+//! periodic stats with `GPU KV cache usage: 9x%` and a growing `Pending`/`Waiting` count, TGI
+//! `Cannot allocate KV cache` / queue-full warnings. Evidence: those lines on a running server.
+//! Known false positives: a brief spike that drained (usage back to normal at the end of the log).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::*;
+
+static PREEMPT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)preempted by PreemptionMode|not enough KV cache space|KV cache (is )?(full|exhausted)|Cannot allocate KV cache|no free (KV )?blocks|waiting for free blocks|max_total_tokens.*(exceeded|reached)|Model is overloaded|queue is full|Request queue full|too many pending requests")
+});
+static USAGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(GPU )?KV cache usage: (9[0-9](\.[0-9]+)?|100(\.0+)?)%"));
+
+pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut hits = log_lines(facts, &PREEMPT);
+    hits.extend(log_lines(facts, &USAGE));
+    for (log, line) in hits {
+        let Some(p) = pod_of(facts, log) else { continue };
+        let key = workload_key(p);
+        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+            if c.evidence.len() < 4 {
+                let id = ev_log(store, log, line);
+                if !c.evidence.contains(&id) {
+                    c.evidence.push(id);
+                    c.confidence = (c.confidence + 0.04).min(0.88);
+                }
+            }
+            continue;
+        }
+        let (ns, kind, name) = split_resource(&resource_of(p));
+        out.push(Candidate {
+            category: "inference-kv-cache-saturation",
+            resource: resource_of(p),
+            statement: format!(
+                "The model server {name} has saturated its GPU KV cache: requests are preempted and queue, so latency rises while the pods stay up."
+            ),
+            confidence: if p.problem { 0.6 } else { 0.76 },
+            evidence: vec![ev_log(store, log, line)],
+            analyzer: "inference-kv-cache-saturation",
+            workload: Some(key),
+            depends_on: Vec::new(),
+            next_steps: vec![
+                step(
+                    "Add capacity (replicas) or cap concurrency per replica (max-num-seqs / max_num_seqs, max batch tokens) so the KV cache stops preempting",
+                    Some(format!("{} get {}/{name} -o yaml", kns(&ns), kind.to_lowercase())),
+                ),
+                step(
+                    "Watch KV-cache usage and the waiting queue (vllm:gpu_cache_usage_perc, vllm:num_requests_waiting)",
+                    Some(format!("{} logs deploy/{name} --since=15m | grep -i 'KV cache'", kns(&ns))),
+                ),
+            ],
+        });
+    }
+    out
+}

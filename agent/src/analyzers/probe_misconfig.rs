@@ -1,0 +1,94 @@
+//! `probe-misconfig` — a liveness/readiness probe points at the wrong port, path or command, so
+//! a healthy process is killed or kept out of the Service.
+//!
+//! Detects: `Unhealthy` probe events (`HTTP probe failed with statuscode: 404`, `connection
+//! refused` on a port the app does not listen on) while the app's own log shows it started and
+//! serving. Evidence: the probe events, the app's "listening" line, the probe spec from describe.
+//! Known false positives: a model server still loading (that is `inference-startup-probe`,
+//! handled there and skipped here); an app that really is hung (its log would show no serving).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::*;
+
+static PROBE_FAIL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(liveness|readiness|startup) probe (failed|errored)"));
+static SERVING: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)listening (on|at)|started .* on port|serving (on|at)|server started|started server|Tomcat started on port|Netty started on port|Uvicorn running on|Started \w+ in [0-9.]+ seconds|ready to accept connections|HTTP server listening|running on http")
+});
+static PROBE_SPEC: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(liveness|readiness|startup)"));
+
+pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    for e in facts.events.iter().filter(|e| e.reason == "Unhealthy" && PROBE_FAIL.is_match(&e.message)) {
+        let (ns, kind, name) = event_object(e);
+        if kind != "Pod" {
+            continue;
+        }
+        let Some(p) = pod(facts, &ns, &name) else { continue };
+        if is_model_server(facts, &ns, &name) && !e.message.contains("statuscode: 404") {
+            continue;
+        }
+        let key = workload_key(p);
+        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+            if c.evidence.len() < 5 {
+                c.evidence.push(ev_event(store, e));
+            }
+            continue;
+        }
+        let serving: Vec<_> = facts
+            .logs
+            .iter()
+            .filter(|l| l.namespace == ns && l.pod == name)
+            .flat_map(|l| l.lines.iter().filter(|x| SERVING.is_match(x)).map(move |x| (l, x)))
+            .take(1)
+            .collect();
+        let wrong_target = e.message.contains("statuscode: 404")
+            || e.message.contains("connection refused")
+            || e.message.contains("no such file")
+            || e.message.contains("executable file not found");
+        let mut evidence = vec![ev_event(store, e), ev_pod(store, p)];
+        for (l, line) in &serving {
+            evidence.push(ev_log(store, l, line));
+        }
+        for l in described_lines(facts, &ns, &name, &PROBE_SPEC).into_iter().take(2) {
+            evidence.push(store.add("describe", format!("{ns}/Pod/{name}"), None, l));
+        }
+        let confidence = match (serving.is_empty(), wrong_target) {
+            (false, true) => 0.85,
+            (false, false) => 0.7,
+            (true, true) => 0.6,
+            (true, false) => 0.45,
+        };
+        let (_, kind, wname) = split_resource(&resource_of(p));
+        let mut statement = format!(
+            "The probe of {wname} checks the wrong port, path or command: it fails ({}) while the application itself is up, so the kubelet restarts or unreadies healthy containers ({} restarts).",
+            tools::budget::clip(&e.message, 120),
+            p.restarts
+        );
+        if let Some((id, sentence)) = cite_rollout(facts, store, &key) {
+            evidence.push(id);
+            statement.push_str(&format!(" {sentence}."));
+        }
+        out.push(Candidate {
+            category: "probe-misconfig",
+            resource: resource_of(p),
+            statement,
+            confidence,
+            evidence,
+            analyzer: "probe-misconfig",
+            workload: Some(key),
+            depends_on: Vec::new(),
+            next_steps: vec![
+                step(
+                    "Compare the probe's port and path with the port the app listens on",
+                    Some(format!("{} get {}/{wname} -o jsonpath='{{.spec.template.spec.containers[*].livenessProbe}}'", kns(&ns), kind.to_lowercase())),
+                ),
+                step("Point the probe at the right port/path (or roll back the change that moved it)", None),
+            ],
+        });
+    }
+    out
+}

@@ -1,0 +1,478 @@
+//! Gathering the facts of an incident, only through MCP tools: the overview, then the
+//! namespaces in scope (pods, workloads, events), then the problem pods (describe, logs of the
+//! crashed and the current instance), rollouts, routes, nodes and the objects analyzers need.
+//! Every tool error becomes a gap in the diagnosis, never a crash.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mcp_server::McpClient;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tools::tool::events::EventGroup;
+use tools::tool::gateway_routes::Route;
+use tools::tool::list_objects::ObjectLine;
+use tools::tool::nodes::NodeInfo;
+use tools::tool::pod_facts::PodSummary;
+use tools::tool::workload_health::Workload;
+use tools::tool::{cluster_overview, describe, events, gateway_routes, list_objects, list_pods};
+use tools::tool::{nodes, pod_logs, rollout_history, workload_health};
+
+use crate::alert::Payload;
+
+const MAX_NAMESPACES: usize = 8;
+const MAX_PROBLEM_PODS: usize = 10;
+const MAX_OTHER_POD_LOGS: usize = 24;
+const MAX_ROLLOUTS: usize = 10;
+
+/// What kind of incident the question is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentKind {
+    Gateway,
+    Inference,
+    General,
+}
+
+/// One container log as read.
+#[derive(Debug, Clone)]
+pub struct PodLog {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub previous: bool,
+    pub lines: Vec<String>,
+}
+
+impl PodLog {
+    pub fn source(&self) -> String {
+        format!(
+            "pod_logs {}/{}{}",
+            self.namespace,
+            self.pod,
+            if self.previous { " (previous)" } else { "" }
+        )
+    }
+}
+
+/// Everything the analyzers look at.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub question: String,
+    pub alert: Option<Payload>,
+    /// Lowercased words of the question and the alert's labels.
+    pub focus: Vec<String>,
+    pub kind: IncidentKind,
+    pub namespaces: Vec<String>,
+    pub now: Option<String>,
+    pub overview: Option<cluster_overview::Output>,
+    pub pods: Vec<PodSummary>,
+    pub workloads: Vec<Workload>,
+    pub events: Vec<EventGroup>,
+    pub described: BTreeMap<String, describe::Output>,
+    pub logs: Vec<PodLog>,
+    pub routes: Vec<Route>,
+    pub nodes: Vec<NodeInfo>,
+    pub rollouts: BTreeMap<String, rollout_history::Output>,
+    /// `list_objects` answers by kind (HorizontalPodAutoscaler, PersistentVolumeClaim, ...).
+    pub objects: BTreeMap<String, Vec<ObjectLine>>,
+    pub gaps: Vec<String>,
+    pub tool_calls: usize,
+    pub tool_tokens: usize,
+}
+
+/// Reads the cluster through an MCP client, counting calls and keeping gaps.
+struct Reader<'a> {
+    client: &'a McpClient,
+    calls: usize,
+    tokens: usize,
+    gaps: Vec<String>,
+    progress: &'a (dyn Fn(&str) + Sync),
+}
+
+impl Reader<'_> {
+    async fn call<T: DeserializeOwned>(&mut self, tool: &str, args: Value) -> Option<T> {
+        (self.progress)(&format!("{tool} {args}"));
+        self.calls += 1;
+        match self.client.call(tool, args.clone()).await {
+            Ok(r) if r.is_error => {
+                self.tokens += tools::budget::estimate_tokens(&r.text);
+                self.gaps.push(format!("{tool} {args}: {}", first_line(&r.text)));
+                None
+            }
+            Ok(r) => {
+                self.tokens += tools::budget::estimate_tokens(&r.text);
+                let v = r.structured?;
+                match serde_json::from_value(v) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        self.gaps
+                            .push(format!("{tool}: answer could not be read ({e})"));
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                self.gaps.push(format!("{tool} {args}: {e}"));
+                None
+            }
+        }
+    }
+}
+
+impl Reader<'_> {
+    /// `list_objects` for a kind that may not be installed (a CRD): an unknown kind is a fact
+    /// about the cluster ("no cert-manager here"), not a gap in the investigation.
+    async fn list_optional(&mut self, kind: &str) -> Option<list_objects::Output> {
+        (self.progress)(&format!("list_objects {kind}"));
+        self.calls += 1;
+        let args = json!({ "kind": kind });
+        match self.client.call("list_objects", args.clone()).await {
+            Ok(r) if r.is_error && r.text.contains("unknown kind") => None,
+            Ok(r) if r.is_error => {
+                self.gaps.push(format!("list_objects {args}: {}", first_line(&r.text)));
+                None
+            }
+            Ok(r) => {
+                self.tokens += tools::budget::estimate_tokens(&r.text);
+                serde_json::from_value(r.structured?).ok()
+            }
+            Err(e) => {
+                self.gaps.push(format!("list_objects {args}: {e}"));
+                None
+            }
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+const GATEWAY_WORDS: &[&str] = &[
+    "gateway", "5xx", "500", "502", "503", "504", "429", "401", "403", "route", "ingress",
+    "envoy", "nginx", "kong", "tls", "certificate", "cert", "upstream", "proxy", "timeout",
+    "timeouts", "rate", "throttled", "unauthorized", "forbidden", "https", "api",
+];
+const INFERENCE_WORDS: &[&str] = &[
+    "inference", "model", "vllm", "tgi", "triton", "gpu", "gpus", "llm", "tokens", "latency",
+    "slow", "generation", "completions", "kserve", "cuda", "serving", "llama", "qwen", "mistral",
+    "gemma", "embedding", "embeddings",
+];
+
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .map(|w| w.trim_matches(|c| c == '.' || c == '-').to_string())
+        .filter(|w| w.len() >= 3)
+        .collect()
+}
+
+fn incident_kind(focus: &[String]) -> IncidentKind {
+    let g = focus
+        .iter()
+        .filter(|w| GATEWAY_WORDS.contains(&w.as_str()))
+        .count();
+    let i = focus
+        .iter()
+        .filter(|w| INFERENCE_WORDS.contains(&w.as_str()))
+        .count();
+    match (g, i) {
+        (0, 0) => IncidentKind::General,
+        (g, i) if g > i => IncidentKind::Gateway,
+        _ => IncidentKind::Inference,
+    }
+}
+
+/// Whether a pod looks like a gateway/proxy (its logs carry the access log).
+pub fn is_gateway_pod(name: &str) -> bool {
+    let n = name.to_lowercase();
+    ["envoy", "nginx", "ingress", "kong", "gateway", "proxy", "traefik", "haproxy"]
+        .iter()
+        .any(|k| n.contains(k))
+}
+
+/// Investigate: gather the facts for `question` (and the alert, if any).
+pub async fn gather(
+    client: &McpClient,
+    question: &str,
+    alert: Option<Payload>,
+    namespaces: &[String],
+    progress: &(dyn Fn(&str) + Sync),
+) -> Facts {
+    let mut r = Reader {
+        client,
+        calls: 0,
+        tokens: 0,
+        gaps: Vec::new(),
+        progress,
+    };
+    let mut focus = words(question);
+    if let Some(a) = &alert {
+        for v in a.label_values() {
+            focus.extend(words(&v));
+            focus.push(v.to_lowercase());
+        }
+        for al in a.firing() {
+            for v in al.annotations.values() {
+                focus.extend(words(v));
+            }
+            if let Some(n) = al.labels.get("alertname") {
+                focus.extend(words(&split_camel(n)));
+            }
+        }
+    }
+    focus.sort();
+    focus.dedup();
+    let kind = incident_kind(&focus);
+
+    let overview: Option<cluster_overview::Output> = r.call("cluster_overview", json!({})).await;
+    let routes = r
+        .call::<gateway_routes::Output>("gateway_routes", json!({}))
+        .await
+        .map(|o| o.routes)
+        .unwrap_or_default();
+    let nodes = r
+        .call::<nodes::Output>("nodes", json!({}))
+        .await
+        .map(|o| o.nodes)
+        .unwrap_or_default();
+
+    // Namespaces in scope: asked for, named by the alert or the question, unhealthy, and the
+    // namespaces of the routes (gateway) when the question is about the gateway.
+    let mut all_ns: Vec<String> = overview
+        .as_ref()
+        .map(|o| {
+            o.unhealthy
+                .iter()
+                .map(|n| n.namespace.clone())
+                .chain(o.healthy.iter().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    all_ns.sort();
+    let mut scope: Vec<String> = namespaces.to_vec();
+    if let Some(a) = &alert {
+        scope.extend(a.namespaces());
+    }
+    for ns in &all_ns {
+        if focus.iter().any(|w| w == ns) {
+            scope.push(ns.clone());
+        }
+    }
+    if let Some(o) = &overview {
+        scope.extend(o.unhealthy.iter().map(|n| n.namespace.clone()));
+    }
+    for route in &routes {
+        if let Some((ns, _)) = route.route.split_once('/') {
+            scope.push(ns.to_string());
+        }
+        for b in &route.backends {
+            if let Some((ns, _)) = b.service.split_once('/') {
+                scope.push(ns.to_string());
+            }
+        }
+        for p in &route.parents {
+            if let Some((ns, _)) = p.split_once('/') {
+                scope.push(ns.to_string());
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    scope.retain(|n| !n.is_empty() && all_ns.contains(n) && seen.insert(n.clone()));
+    if scope.is_empty() {
+        scope = all_ns.iter().take(MAX_NAMESPACES).cloned().collect();
+    }
+    scope.truncate(MAX_NAMESPACES);
+
+    let mut pods = Vec::new();
+    let mut workloads = Vec::new();
+    let mut events = Vec::new();
+    for ns in &scope {
+        if let Some(o) = r
+            .call::<list_pods::Output>("list_pods", json!({"namespace": ns}))
+            .await
+        {
+            pods.extend(o.pods);
+        }
+        if let Some(o) = r
+            .call::<workload_health::Output>("workload_health", json!({"namespace": ns}))
+            .await
+        {
+            workloads.extend(o.workloads);
+        }
+        if let Some(o) = r
+            .call::<events::Output>("events", json!({"namespace": ns}))
+            .await
+        {
+            events.extend(o.groups);
+        }
+    }
+    if let Some(o) = &overview {
+        for w in &o.warnings {
+            if !events.iter().any(|e: &EventGroup| e == w) {
+                events.push(w.clone());
+            }
+        }
+    }
+
+    let mut objects = BTreeMap::new();
+    for kind in [
+        "HorizontalPodAutoscaler",
+        "PersistentVolumeClaim",
+        "NetworkPolicy",
+        "ResourceQuota",
+        "Service",
+        "EndpointSlice",
+    ] {
+        let mut lines = Vec::new();
+        for ns in &scope {
+            if let Some(o) = r
+                .call::<list_objects::Output>(
+                    "list_objects",
+                    json!({"kind": kind, "namespace": ns}),
+                )
+                .await
+            {
+                lines.extend(o.objects);
+            }
+        }
+        objects.insert(kind.to_string(), lines);
+    }
+    // Gateway, TLS and autoscaling custom resources, cluster-wide, where installed.
+    for kind in [
+        "Gateway",
+        "Ingress",
+        "BackendTrafficPolicy",
+        "SecurityPolicy",
+        "BackendTLSPolicy",
+        "Certificate",
+        "ScaledObject",
+        "InferenceService",
+    ] {
+        if let Some(o) = r.list_optional(kind).await {
+            objects.insert(kind.to_string(), o.objects);
+        }
+    }
+
+    // Problem pods first (most restarts first), then the rest of the pods in scope for logs.
+    let mut problem: Vec<&PodSummary> = pods.iter().filter(|p| p.problem).collect();
+    problem.sort_by(|a, b| b.restarts.cmp(&a.restarts).then(a.name.cmp(&b.name)));
+    problem.truncate(MAX_PROBLEM_PODS);
+    let mut described = BTreeMap::new();
+    let mut logs = Vec::new();
+    for p in &problem {
+        if let Some(d) = r
+            .call::<describe::Output>(
+                "describe",
+                json!({"kind": "Pod", "namespace": p.namespace, "name": p.name}),
+            )
+            .await
+        {
+            described.insert(format!("{}/{}", p.namespace, p.name), d);
+        }
+        if (p.restarts > 0 || p.last_termination.is_some())
+            && let Some(l) = read_log(&mut r, p, true, 150).await
+        {
+            logs.push(l);
+        }
+        let waiting = p.waiting.as_deref().unwrap_or("");
+        if !waiting.contains("ContainerCreating")
+            && !waiting.contains("ImagePull")
+            && !waiting.contains("CreateContainerConfigError")
+            && p.status != "Pending"
+            && let Some(l) = read_log(&mut r, p, false, 80).await
+        {
+            logs.push(l);
+        }
+    }
+    let mut others: Vec<&PodSummary> = pods
+        .iter()
+        .filter(|p| !p.problem && p.status == "Running")
+        .collect();
+    // Gateways and pods named in the question first: their logs carry the symptom.
+    others.sort_by_key(|p| {
+        let named = focus.iter().any(|w| p.name.contains(w.as_str()) && w.len() > 3);
+        (!is_gateway_pod(&p.name), !named, p.namespace.clone(), p.name.clone())
+    });
+    // One pod per owner is enough to see what a replica set logs.
+    let mut owners = BTreeSet::new();
+    others.retain(|p| owners.insert(p.owner.clone().unwrap_or_else(|| p.name.clone())));
+    for p in others.into_iter().take(MAX_OTHER_POD_LOGS) {
+        let tail = if is_gateway_pod(&p.name) { 200 } else { 100 };
+        if let Some(l) = read_log(&mut r, p, false, tail).await {
+            logs.push(l);
+        }
+    }
+
+    // Rollouts of the Deployments in scope, problem ones first.
+    let mut deploys: Vec<&Workload> = workloads
+        .iter()
+        .filter(|w| w.kind == "Deployment")
+        .collect();
+    deploys.sort_by_key(|w| (!w.problem, w.namespace.clone(), w.name.clone()));
+    let mut rollouts = BTreeMap::new();
+    for w in deploys.into_iter().take(MAX_ROLLOUTS) {
+        if let Some(o) = r
+            .call::<rollout_history::Output>(
+                "rollout_history",
+                json!({"namespace": w.namespace, "name": w.name}),
+            )
+            .await
+        {
+            rollouts.insert(format!("{}/{}", w.namespace, w.name), o);
+        }
+    }
+
+    Facts {
+        question: question.to_string(),
+        alert,
+        focus,
+        kind,
+        namespaces: scope,
+        now: None,
+        overview,
+        pods,
+        workloads,
+        events,
+        described,
+        logs,
+        routes,
+        nodes,
+        rollouts,
+        objects,
+        gaps: r.gaps,
+        tool_calls: r.calls,
+        tool_tokens: r.tokens,
+    }
+}
+
+async fn read_log(r: &mut Reader<'_>, p: &PodSummary, previous: bool, tail: u32) -> Option<PodLog> {
+    let o: pod_logs::Output = r
+        .call(
+            "pod_logs",
+            json!({"namespace": p.namespace, "pod": p.name, "previous": previous, "tail": tail}),
+        )
+        .await?;
+    Some(PodLog {
+        namespace: p.namespace.clone(),
+        pod: p.name.clone(),
+        container: o.container,
+        previous,
+        lines: o
+            .lines
+            .into_iter()
+            .chain(o.top_errors)
+            .map(|l| l.text)
+            .collect(),
+    })
+}
+
+fn split_camel(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && c.is_uppercase() {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}

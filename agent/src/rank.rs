@@ -1,0 +1,134 @@
+//! Ranking causes across analyzers, with cross-signal reasoning: the upstream cause outranks its
+//! symptoms (an OOMing model server outranks the gateway's 503s it causes), the most specific
+//! mechanism per workload wins, causes tied to what the question or alert names rank higher, and
+//! problems elsewhere that do not explain the question are set aside (ruled out), not asserted.
+
+use std::collections::BTreeSet;
+
+use crate::analyzers::{Candidate, split_resource};
+use crate::investigate::{Facts, IncidentKind};
+
+/// A ranked cause with its score and the symptoms it explains.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub cand: Candidate,
+    pub score: f64,
+}
+
+/// Causes below this score are not asserted.
+const FLOOR: f64 = 0.5;
+/// At most this many causes are asserted.
+const MAX_CAUSES: usize = 3;
+
+fn relevance(facts: &Facts, c: &Candidate) -> f64 {
+    let (ns, _, name) = split_resource(&c.resource);
+    let mut names: Vec<String> = vec![name.to_lowercase()];
+    if let Some(w) = &c.workload {
+        names.push(w.rsplit('/').next().unwrap_or("").to_lowercase());
+    }
+    let mut score: f64 = 0.0;
+    for w in &facts.focus {
+        if w.len() < 4 {
+            continue;
+        }
+        if names.iter().any(|n| !n.is_empty() && (n == w || n.contains(w.as_str()) || (w.contains(n.as_str()) && n.len() > 3))) {
+            score = score.max(0.14);
+        } else if !ns.is_empty() && w == &ns.to_lowercase() {
+            score = score.max(0.08);
+        }
+    }
+    if let Some(a) = &facts.alert
+        && a.namespaces().contains(&ns)
+    {
+        score += 0.06;
+    }
+    let family = match facts.kind {
+        IncidentKind::Gateway => c.category.starts_with("gateway-"),
+        IncidentKind::Inference => c.category.starts_with("inference-") || c.category.starts_with("gpu-"),
+        IncidentKind::General => false,
+    };
+    if family {
+        score += 0.04;
+    }
+    score
+}
+
+/// Rank candidates. Returns the asserted causes (best first) and the ruled-out notes.
+pub fn rank(facts: &Facts, cands: Vec<Candidate>) -> (Vec<Ranked>, Vec<String>) {
+    let mut ruled_out = Vec::new();
+    let mut ranked: Vec<Ranked> = cands
+        .into_iter()
+        .map(|c| {
+            let score = c.confidence + relevance(facts, &c);
+            Ranked { cand: c, score }
+        })
+        .collect();
+
+    // Symptoms: a candidate whose failure is explained by another candidate's workload.
+    let mechanisms: Vec<(String, String)> = ranked
+        .iter()
+        .filter_map(|r| r.cand.workload.clone().map(|w| (w, r.cand.category.to_string())))
+        .collect();
+    for r in &mut ranked {
+        if r.cand.depends_on.is_empty() {
+            continue;
+        }
+        if let Some((w, cat)) = mechanisms
+            .iter()
+            .find(|(w, cat)| r.cand.depends_on.contains(w) && cat.as_str() != r.cand.category)
+        {
+            r.score -= 0.35;
+            r.cand.statement.push_str(&format!(
+                " This is a consequence of the failure of {w} ({cat}), not a separate cause."
+            ));
+        }
+    }
+
+    // One mechanism per workload: the most specific (highest score) wins.
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut seen_workloads = BTreeSet::new();
+    let mut kept = Vec::new();
+    for r in ranked {
+        if let Some(w) = &r.cand.workload
+            && !seen_workloads.insert(w.clone())
+        {
+            ruled_out.push(format!(
+                "{} on {}: less specific than the cause ranked above for the same workload",
+                r.cand.category, r.cand.resource
+            ));
+            continue;
+        }
+        kept.push(r);
+    }
+
+    let Some(top) = kept.first().cloned() else {
+        return (Vec::new(), ruled_out);
+    };
+    let (top_ns, _, _) = split_resource(&top.cand.resource);
+    let top_workload = top.cand.workload.clone();
+    let mut asserted = vec![top];
+    for r in kept.into_iter().skip(1) {
+        let (ns, _, _) = split_resource(&r.cand.resource);
+        // A symptom the top cause explains is shown with it, whatever its own score.
+        let symptom = top_workload
+            .as_ref()
+            .is_some_and(|w| r.cand.depends_on.contains(w));
+        let same_place = !ns.is_empty() && ns == top_ns && r.score >= 0.7;
+        if (symptom || (r.score >= FLOOR && same_place)) && asserted.len() < MAX_CAUSES {
+            asserted.push(r);
+        } else {
+            ruled_out.push(format!(
+                "{} on {} (score {:.2}): {}",
+                r.cand.category,
+                r.cand.resource,
+                r.score,
+                if r.score < FLOOR {
+                    "weak evidence"
+                } else {
+                    "a separate problem that does not explain the question"
+                }
+            ));
+        }
+    }
+    (asserted, ruled_out)
+}
