@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout)]
 
 mod cluster;
+mod evalcmd;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -106,6 +107,10 @@ enum Command {
     /// causes with evidence, and propose next steps for a human. Changes nothing.
     #[command(after_help = "Examples:\n  ktriage diagnose \"Why is the LLM gateway returning 503s?\" --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage diagnose --alert alert.json --context prod --output markdown\n  ktriage diagnose \"why is checkout slow\" -n checkout --output json > diagnosis.json")]
     Diagnose(DiagnoseArgs),
+    /// Score ktriage on incident scenarios (SCENARIOS.md): replay each, diagnose it, print a
+    /// table ending `N passed, N failed`.
+    #[command(after_help = "Examples:\n  ktriage eval evals/scenarios\n  ktriage eval evals/scenarios --filter vllm --json /tmp/report.json\n  ktriage eval ~/their-scenarios --min-pass 0.9")]
+    Eval(evalcmd::EvalArgs),
     /// Diagnose the bundled demo incident end to end: a vLLM rollout that OOMs its GPUs and
     /// makes the gateway answer 503.
     Demo {
@@ -453,6 +458,13 @@ async fn run(cli: Cli) -> Result<()> {
                 namespaces: Vec::new(),
             };
             run_diagnose(&cluster, req, output, false).await
+        }
+        Command::Eval(args) => {
+            init_tracing("error");
+            if !evalcmd::run(args).await? {
+                bail!("the eval run did not meet its bar (see the table above)");
+            }
+            Ok(())
         }
         Command::TokenHash => {
             let mut token = String::new();

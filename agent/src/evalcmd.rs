@@ -1,0 +1,161 @@
+//! `ktriage eval`: run every scenario folder through a diagnosis at its frozen `now`, score it
+//! as SCENARIOS.md says, print the table, optionally write the JSON report.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use futures::StreamExt;
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Folders holding scenario folders (or scenario folders themselves).
+    #[arg(default_value = "evals/scenarios")]
+    pub dirs: Vec<PathBuf>,
+    /// What diagnoses: `analyzers` (rules only) or `agent` (rules + model loop).
+    #[arg(long, value_enum, default_value = "analyzers")]
+    pub mode: Mode,
+    /// Only scenarios whose name contains this.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Write the full report (every diagnosis, score breakdown, usage) as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Scenarios diagnosed at once.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// Fail (exit 1) when the pass rate is below this fraction, e.g. 0.9.
+    #[arg(long)]
+    pub min_pass: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    Analyzers,
+    Agent,
+}
+
+async fn one(dir: PathBuf) -> Result<evals::Row> {
+    let scenario = evals::Scenario::load(&dir)?;
+    let started = Instant::now();
+    let snapshot = tools::snapshot::Snapshot::load(&dir)
+        .with_context(|| format!("loading snapshot {}", dir.display()))?;
+    let replay = tools::replay::ReplayServer::start(snapshot, "127.0.0.1:0".parse()?).await?;
+    let reader = tools::k8s::KubeReader::new(
+        replay.client()?,
+        replay.clock(),
+        std::sync::Arc::new(rbac::Profile::local()),
+    );
+    let shared = mcp_server::Shared::new(
+        vec![reader],
+        None,
+        mcp_server::audit::Audit::off(),
+        mcp_server::Options::default(),
+    )?;
+    let client = mcp_server::McpClient::in_process(mcp_server::KtriageMcp::new(
+        shared,
+        Some(mcp_server::Caller::local("local")),
+    ))
+    .await?;
+    let alert = match &scenario.alert {
+        Some(text) => Some(
+            agent::alert::Payload::parse(text)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{}/alert.json", dir.display()))?,
+        ),
+        None => None,
+    };
+    let req = agent::Request {
+        question: scenario.file.question.clone(),
+        alert,
+        namespaces: Vec::new(),
+    };
+    let d = agent::diagnose(&client, &req, &|_| {}).await;
+    client.close().await;
+    let ids: Vec<&str> = d.evidence.iter().map(|e| e.id.as_str()).collect();
+    let answer = evals::Answer {
+        top_category: d.causes.first().map(|c| c.category.clone()),
+        top_resource: d.causes.first().map(|c| c.resource.clone()),
+        full_text: d.full_text(),
+        asserted_text: d.asserted_text(),
+        citations_valid: d
+            .causes
+            .iter()
+            .all(|c| c.evidence.iter().all(|e| ids.contains(&e.as_str()))),
+    };
+    let score = evals::score(&scenario.file.expect, &answer);
+    let reason = score.reason(&scenario.file.expect, &answer);
+    Ok(evals::Row {
+        scenario: scenario.name.clone(),
+        expected: scenario.file.expect.category.clone(),
+        got: answer.top_category.clone().unwrap_or_else(|| "none".into()),
+        resource: answer.top_resource.clone().unwrap_or_default(),
+        score,
+        reason,
+        tags: scenario.file.tags.clone(),
+        tool_calls: d.usage.tool_calls,
+        tool_tokens: d.usage.tool_tokens,
+        prompt_tokens: d.usage.prompt_tokens,
+        completion_tokens: d.usage.completion_tokens,
+        seconds: started.elapsed().as_secs_f64(),
+        energy_wh: d.usage.energy_wh,
+        diagnosis: serde_json::to_value(&d)?,
+    })
+}
+
+/// Run the evals; returns whether the run met `--min-pass`.
+pub async fn run(args: EvalArgs) -> Result<bool> {
+    if args.mode == Mode::Agent {
+        bail!(
+            "--mode agent needs a model, and this build has no model backend yet (the local engine and the OpenAI-compatible backend are issue #7); run --mode analyzers"
+        );
+    }
+    let mut dirs = evals::discover(&args.dirs)?;
+    if let Some(f) = &args.filter {
+        dirs.retain(|d| d.file_name().is_some_and(|n| n.to_string_lossy().contains(f.as_str())));
+        if dirs.is_empty() {
+            bail!("no scenario name contains {f:?}");
+        }
+    }
+    let total = dirs.len();
+    eprintln!("diagnosing {total} scenarios ({} at a time, rules only)", args.jobs.max(1));
+    let mut rows = Vec::new();
+    let mut stream = futures::stream::iter(dirs.into_iter().map(|d| async move {
+        let name = d.display().to_string();
+        (name, one(d).await)
+    }))
+    .buffer_unordered(args.jobs.max(1));
+    let mut done = 0;
+    let mut errors = Vec::new();
+    while let Some((name, r)) = stream.next().await {
+        done += 1;
+        match r {
+            Ok(row) => {
+                eprintln!(
+                    "[{done}/{total}] {} {}",
+                    if row.score.pass { "pass" } else { "FAIL" },
+                    row.scenario
+                );
+                rows.push(row);
+            }
+            Err(e) => {
+                eprintln!("[{done}/{total}] ERROR {name}: {e:#}");
+                errors.push(format!("{name}: {e:#}"));
+            }
+        }
+    }
+    let mut notes = vec![
+        "metrics/ and grafana/ were not used: the Prometheus and Grafana tools are issue #6".to_string(),
+    ];
+    notes.extend(errors.iter().map(|e| format!("could not run {e}")));
+    let report = evals::Report::new("analyzers", "none (rules only)", rows, notes);
+    print!("{}", report.table());
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("report written to {}", path.display());
+    }
+    let rate = if total == 0 { 0.0 } else { report.passed as f64 / total as f64 };
+    Ok(errors.is_empty() && args.min_pass.is_none_or(|m| rate + 1e-9 >= m))
+}
