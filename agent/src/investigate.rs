@@ -152,6 +152,9 @@ const GATEWAY_WORDS: &[&str] = &[
     "envoy", "nginx", "kong", "tls", "certificate", "cert", "upstream", "proxy", "timeout",
     "timeouts", "rate", "throttled", "unauthorized", "forbidden", "https", "api",
 ];
+const GATEWAY_NAMESPACE_WORDS: &[&str] = &[
+    "gateway", "envoy", "ingress", "nginx", "kong", "istio", "traefik", "contour", "apisix",
+];
 const INFERENCE_WORDS: &[&str] = &[
     "inference", "model", "vllm", "tgi", "triton", "gpu", "gpus", "llm", "tokens", "latency",
     "slow", "generation", "completions", "kserve", "cuda", "serving", "llama", "qwen", "mistral",
@@ -180,6 +183,14 @@ fn incident_kind(focus: &[String]) -> IncidentKind {
         (g, i) if g > i => IncidentKind::Gateway,
         _ => IncidentKind::Inference,
     }
+}
+
+/// Whether a pod is a GPU node agent whose log reports device health.
+pub fn is_node_agent(name: &str) -> bool {
+    let n = name.to_lowercase();
+    ["dcgm", "device-plugin", "nvidia", "gpu-feature", "node-problem-detector", "gpu-operator", "driver"]
+        .iter()
+        .any(|k| n.contains(k))
 }
 
 /// Whether a pod looks like a gateway/proxy (its logs carry the access log).
@@ -254,8 +265,20 @@ pub async fn gather(
         scope.extend(a.namespaces());
     }
     for ns in &all_ns {
-        if focus.iter().any(|w| w == ns) {
+        if focus
+            .iter()
+            .any(|w| w == ns || (ns.len() >= 3 && w.starts_with(&format!("{ns}-"))))
+        {
             scope.push(ns.clone());
+        }
+    }
+    // The gateway's own namespace: its proxies log every request (Envoy Gateway runs them in its
+    // controller's namespace, not the Gateway's).
+    if kind == IncidentKind::Gateway || !routes.is_empty() {
+        for ns in &all_ns {
+            if GATEWAY_NAMESPACE_WORDS.iter().any(|w| ns.contains(w)) {
+                scope.push(ns.clone());
+            }
         }
     }
     if let Some(o) = &overview {
@@ -347,6 +370,9 @@ pub async fn gather(
         "Certificate",
         "ScaledObject",
         "InferenceService",
+        "Challenge",
+        "Order",
+        "CertificateRequest",
     ] {
         if let Some(o) = r.list_optional(kind).await {
             objects.insert(kind.to_string(), o.objects);
@@ -400,6 +426,21 @@ pub async fn gather(
         let tail = if is_gateway_pod(&p.name) { 200 } else { 100 };
         if let Some(l) = read_log(&mut r, p, false, tail).await {
             logs.push(l);
+        }
+    }
+
+    // On a GPU node with problems, the node agents' logs (device plugin, DCGM exporter, node
+    // problem detector) say what the GPU did.
+    for n in nodes.iter().filter(|n| n.problem && (!n.gpus.is_empty() || n.labels_of_note.iter().any(|l| l.contains("gpu")))).take(3) {
+        if let Some(o) = r
+            .call::<list_pods::Output>("list_pods", json!({"node": n.name}))
+            .await
+        {
+            for p in o.pods.iter().filter(|p| is_node_agent(&p.name)).take(4) {
+                if let Some(l) = read_log(&mut r, p, false, 150).await {
+                    logs.push(l);
+                }
+            }
         }
     }
 

@@ -58,7 +58,10 @@ pub async fn diagnose(
 pub fn from_facts(facts: &investigate::Facts) -> Diagnosis {
     let mut store = EvidenceStore::default();
     let candidates = analyzers::run_all(facts, &mut store);
-    let (ranked, ruled_out) = rank::rank(facts, candidates);
+    let (mut ranked, ruled_out) = rank::rank(facts, candidates);
+    for r in &mut ranked {
+        r.cand.resource = top_owner(facts, &r.cand.resource);
+    }
     let causes: Vec<diagnosis::Cause> = ranked
         .iter()
         .map(|r| diagnosis::Cause {
@@ -120,6 +123,23 @@ pub fn from_facts(facts: &investigate::Facts) -> Diagnosis {
             ..Usage::default()
         },
     }
+}
+
+/// The object a human manages for a generated Deployment: the KServe InferenceService behind
+/// `<name>-predictor`, when one exists.
+fn top_owner(facts: &investigate::Facts, resource: &str) -> String {
+    let (ns, kind, name) = analyzers::split_resource(resource);
+    if kind == "Deployment"
+        && let Some(isvcs) = facts.objects.get("InferenceService")
+        && let Some(isvc) = isvcs.iter().find(|o| {
+            o.object.split_once('/').is_some_and(|(n, x)| {
+                n == ns && (name == format!("{x}-predictor") || name.starts_with(&format!("{x}-predictor-")))
+            })
+        })
+    {
+        return analyzers::object_resource("InferenceService", isvc);
+    }
+    resource.to_string()
 }
 
 /// Keep only the evidence the causes and the timeline cite, renumbered `ev-1..` in order of

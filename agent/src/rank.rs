@@ -15,6 +15,17 @@ pub struct Ranked {
     pub score: f64,
 }
 
+/// Words too common in questions and names to tie a cause to the question.
+const GENERIC: &[&str] = &[
+    "gateway", "gateways", "service", "services", "server", "model", "models", "api", "apis",
+    "pods", "pod", "deployment", "cluster", "node", "nodes", "what", "why", "when", "where",
+    "with", "from", "that", "this", "there", "since", "after", "returning", "errors", "error",
+    "failing", "users", "report", "requests", "request", "slow", "down", "broke", "broken",
+    "inference", "serving", "route", "routes", "traffic", "latency", "timeouts", "about",
+    "minutes", "still", "working", "through", "same", "have", "been", "root", "cause", "firing",
+    "alert", "prod", "production", "staging", "team", "http", "https", "chat", "llm",
+];
+
 /// Causes below this score are not asserted.
 const FLOOR: f64 = 0.5;
 /// At most this many causes are asserted.
@@ -28,7 +39,7 @@ fn relevance(facts: &Facts, c: &Candidate) -> f64 {
     }
     let mut score: f64 = 0.0;
     for w in &facts.focus {
-        if w.len() < 4 {
+        if w.len() < 4 || GENERIC.contains(&w.as_str()) {
             continue;
         }
         if names.iter().any(|n| !n.is_empty() && (n == w || n.contains(w.as_str()) || (w.contains(n.as_str()) && n.len() > 3))) {

@@ -32,10 +32,22 @@ static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     .expect("secret-name regex")
 });
 
+/// Names that contain a secret word but hold no secret: counts and rates of LLM tokens, and
+/// references to where a secret lives (`secretKeyRef`, `secretName`: names, not values).
+static NOT_SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(per[_-]?token|tokeni[sz]er|token[_-]?(count|ids?|len|length|usage|limit|budget|type|endpoint|url|uri|path|file)s?$|(prompt|completion|input|output|max|total|new|num|generated|first)[_-]?tokens?|^secret(name|key|ref|keyref|storeref|store)$|secret[_-]?(name|ref|key[_-]?ref|store[_-]?ref)$|^existing[_-]?secret$)",
+    )
+    .expect("not-secret-name regex")
+});
+
 /// Whether a name (env var, annotation key, config key) denotes a secret value.
 pub fn is_secret_name(name: &str) -> bool {
     // Counts and limits named after tokens are not secrets (`max_tokens`, `TOKENS_PER_SECOND`).
     let lower = name.to_ascii_lowercase();
+    if NOT_SECRET_NAME.is_match(name) {
+        return false;
+    }
     if lower.contains("tokens")
         || lower.ends_with("_ttl")
         || lower.ends_with("_file")
@@ -152,9 +164,22 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
             out = Cow::Owned(s);
         }
     }
+    let prose = out.clone().into_owned();
     out = replace_with(out, &KEY_VALUE, |c| {
         let value = &c[6];
+        // "failed to fetch oauth token: unexpected status 401": a lowercase word after a bare
+        // lowercase `token:` that the sentence continues past is prose, not a credential.
+        let end = c.get(6).map_or(0, |m| m.end());
+        let sentence_goes_on = prose[end..].starts_with(' ')
+            && prose[end + 1..].starts_with(|ch: char| ch.is_ascii_alphanumeric());
+        let prose_word = c[2].chars().all(|ch| ch.is_ascii_lowercase())
+            && c[1].is_empty()
+            && c[4].starts_with(':')
+            && value.len() <= 15
+            && value.chars().all(|ch| ch.is_ascii_lowercase())
+            && sentence_goes_on;
         let keep = !is_secret_name(&c[2])
+            || prose_word
             || value.starts_with("[REDACTED")
             || value.eq_ignore_ascii_case("bearer")
             || value.eq_ignore_ascii_case("basic");
@@ -236,6 +261,20 @@ pub fn redact_json(v: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_counts_references_and_prose_survive() {
+        for name in ["time_per_token", "max_new_tokens", "prompt_tokens", "tokenizer", "secretKeyRef", "secretName", "secretKey"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+        for name in ["HF_TOKEN", "api_token", "client_secret", "DB_PASSWORD", "token"] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        let line = "failed to fetch oauth token: unexpected status: 401 Unauthorized";
+        assert_eq!(redact_text(line), line);
+        assert!(!redact_text("token: abc123def456 ok").contains("abc123def456"));
+        assert!(!redact_text("token: changeme").contains("changeme"));
+    }
 
     #[test]
     fn redacts_shapes() {

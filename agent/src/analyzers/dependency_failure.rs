@@ -62,6 +62,17 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                 }
             }
         }
+        // A failing dependency answers errors; a dropped connection only times out. With only
+        // timeouts and NetworkPolicies in place, the network is the better suspect.
+        let only_timeouts = lines.iter().all(|(_, l)| {
+            let l = l.to_lowercase();
+            (l.contains("timeout") || l.contains("timed out") || l.contains("deadline"))
+                && !l.contains("too many")
+                && !l.contains("refused")
+                && !l.contains("slots")
+                && !l.contains("pool")
+        });
+        let policies = facts.objects.get("NetworkPolicy").is_some_and(|p| !p.is_empty());
         let evidence: Vec<String> = lines.iter().take(3).map(|(l, x)| ev_log(store, l, x)).collect();
         let resource = dep.clone().unwrap_or_else(|| caller.clone());
         let (_, _, dname) = split_resource(&resource);
@@ -72,7 +83,11 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                 Some(_) => format!("{cname} fails because its dependency {dname} is failing (its errors: connection pool exhausted, refused or unavailable); {cname}'s own pods and configuration look sound."),
                 None => format!("{cname} fails because a downstream dependency (database, cache or external API) is failing; its own pods and configuration look sound."),
             },
-            confidence: (0.55 + 0.05 * lines.len().min(5) as f64).min(0.78),
+            confidence: if only_timeouts && policies {
+                0.45
+            } else {
+                (0.55 + 0.05 * lines.len().min(5) as f64).min(0.78)
+            },
             evidence,
             analyzer: "dependency-failure",
             workload: Some(format!("{cns}/{cname}")),

@@ -44,7 +44,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         object_resource("Ingress", i)
     } else {
         hits.first()
-            .map(|a| format!("{}/Pod/{}", a.log.namespace, a.log.pod))
+            .map(|a| resource_of_pod(facts, &a.log.namespace, &a.log.pod))
             .unwrap_or_default()
     };
     let (ns, kind, name) = split_resource(&resource);

@@ -50,8 +50,8 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         object_resource("Ingress", i)
     } else {
         hits.first()
-            .map(|a| format!("{}/Pod/{}", a.log.namespace, a.log.pod))
-            .or_else(|| text.first().map(|(l, _)| format!("{}/Pod/{}", l.namespace, l.pod)))
+            .map(|a| resource_of_pod(facts, &a.log.namespace, &a.log.pod))
+            .or_else(|| text.first().map(|(l, _)| resource_of_pod(facts, &l.namespace, &l.pod)))
             .unwrap_or_default()
     };
     let (ns, kind, name) = split_resource(&resource);

@@ -13,7 +13,7 @@ use regex::Regex;
 use super::*;
 
 static TLS: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)certificate (has )?expired|certificate is not yet valid|x509:|CERTIFICATE_VERIFY_FAILED|TLS error|TLS_error|SSL routines|tls: (failed|bad certificate|handshake)|certificate is valid for|does not match (the )?(SAN|hostname|subject)|hostname mismatch|SAN mismatch|handshake fail|unknown certificate authority|certificate verify failed|Failed to renew|ACME|challenge (failed|invalid)|Issuing certificate|order .* (failed|invalid)")
+    re(r"(?i)certificate (has )?expired|certificate is not yet valid|x509: certificate|CERTIFICATE_VERIFY_FAILED|TLS error|TLS_error|SSL routines|tls: (failed|bad certificate|handshake failure)|certificate is valid for|does not match (the )?(SAN|hostname|subject)|hostname mismatch|SAN mismatch|handshake fail|unknown (certificate )?authority|certificate verify failed|Failed to renew|Error presenting challenge|presenting challenge|challenge (failed|invalid|errored)|Failed to (create|finalize) order|order .* (failed|invalid|errored)|certificate signed by unknown authority")
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -46,7 +46,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     if lines.len() >= 2 {
         strong = true;
     }
-    if evidence.is_empty() {
+    if evidence.is_empty() || !strong {
         return Vec::new();
     }
     let backend = lines.iter().any(|(_, l)| l.contains("upstream") || l.contains("TLS_error") || l.contains("valid for"));
@@ -60,13 +60,19 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         .or_else(|| object_in(facts, "Gateway", None, None).map(|g| object_resource("Gateway", g)))
         .unwrap_or_default();
     let (ns, kind, name) = split_resource(&resource);
+    // The challenge/order errors say why renewal fails; quote them.
+    for (k, objs) in facts.objects.iter().filter(|(k, _)| matches!(k.as_str(), "Challenge" | "Order" | "CertificateRequest")) {
+        for o in objs.iter().filter(|o| TLS.is_match(&o.summary) || o.summary.contains("False") || o.summary.contains("errored") || o.summary.contains("invalid")).take(2) {
+            evidence.push(store.add(format!("list_objects {k}"), object_resource(k, o), None, format!("{} {}", o.object, o.summary)));
+        }
+    }
     vec![Candidate {
         category: "gateway-tls",
         resource: resource.clone(),
         statement: format!(
             "TLS fails at the gateway: a certificate ({kind} {name}) is expired, not yet valid or does not match the names it must cover, so handshakes fail."
         ),
-        confidence: if strong { 0.82 } else { 0.5 },
+        confidence: if resource.is_empty() { 0.6 } else { 0.82 },
         evidence,
         analyzer: "gateway-tls",
         workload: None,

@@ -29,17 +29,18 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             continue;
         }
         let (ns, name) = h.object.split_once('/').unwrap_or(("", h.object.as_str()));
-        let target = s
+        let (target_kind, target) = s
             .split_whitespace()
             .nth(1)
             .and_then(|t| t.split_once('/'))
-            .map(|(_, n)| n.to_string())
-            .unwrap_or_else(|| name.to_string());
+            .map(|(k, n)| (k.to_string(), n.to_string()))
+            .unwrap_or_else(|| ("Deployment".into(), name.to_string()));
         let ev = store.add("list_objects HorizontalPodAutoscaler", format!("{ns}/HorizontalPodAutoscaler/{name}"), None, format!("{} {}", h.object, s));
         let model = facts.pods.iter().any(|p| p.namespace == ns && p.name.starts_with(&target) && is_model_server(facts, ns, &p.name));
         out.push(Candidate {
             category: "inference-autoscaling-limit",
-            resource: format!("{ns}/HorizontalPodAutoscaler/{name}"),
+            // The workload whose capacity is capped is what a human scales; the HPA is evidence.
+            resource: format!("{ns}/{target_kind}/{target}"),
             statement: format!(
                 "The autoscaler {name} is pinned at its maximum of {} replicas (ScalingLimited): demand on {target} is above the capacity it may add, so requests queue and latency rises.",
                 max.map_or("?".into(), |m| m.to_string())

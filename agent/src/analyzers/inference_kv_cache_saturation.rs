@@ -18,10 +18,31 @@ static PREEMPT: LazyLock<Regex> = LazyLock::new(|| {
 static USAGE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(GPU )?KV cache usage: (9[0-9](\.[0-9]+)?|100(\.0+)?)%"));
 
+static QUEUE_TIME: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)"?queue_time"?\s*[:=]\s*"?([0-9]+(\.[0-9]+)?)\s*s"#));
+
+/// Requests that waited in the server's queue for 10 s or more (TGI logs `queue_time` per
+/// request): the server is full, not slow at computing.
+fn long_queue<'a>(facts: &'a Facts) -> Vec<(&'a crate::investigate::PodLog, &'a str)> {
+    log_lines(facts, &QUEUE_TIME)
+        .into_iter()
+        .filter(|(_, l)| {
+            QUEUE_TIME
+                .captures(l)
+                .and_then(|c| c[1].parse::<f64>().ok())
+                .is_some_and(|s| s >= 10.0)
+        })
+        .collect()
+}
+
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let mut hits = log_lines(facts, &PREEMPT);
     hits.extend(log_lines(facts, &USAGE));
+    let queued = long_queue(facts);
+    if queued.len() >= 3 {
+        hits.extend(queued);
+    }
     for (log, line) in hits {
         let Some(p) = pod_of(facts, log) else { continue };
         let key = workload_key(p);
@@ -40,7 +61,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             category: "inference-kv-cache-saturation",
             resource: resource_of(p),
             statement: format!(
-                "The model server {name} has saturated its GPU KV cache: requests are preempted and queue, so latency rises while the pods stay up."
+                "The model server {name} is saturated: its GPU KV cache (token budget) is full, so requests wait in the queue or are preempted and latency rises while the pods stay up."
             ),
             confidence: if p.problem { 0.6 } else { 0.76 },
             evidence: vec![ev_log(store, log, line)],

@@ -137,6 +137,11 @@ pub(crate) fn resource_of(p: &PodSummary) -> String {
     format!("{}/{k}/{n}", p.namespace)
 }
 
+/// `namespace/Kind/name` of the workload of pod `ns/name` (the pod itself if unknown).
+pub(crate) fn resource_of_pod(facts: &Facts, ns: &str, name: &str) -> String {
+    pod(facts, ns, name).map_or_else(|| format!("{ns}/Pod/{name}"), resource_of)
+}
+
 /// `namespace/name` of a pod's workload (for linking).
 pub(crate) fn workload_key(p: &PodSummary) -> String {
     format!("{}/{}", p.namespace, workload_of(p).1)
@@ -262,9 +267,19 @@ pub(crate) fn cite_rollout(
         Some(created.clone()),
         format!("revision {rev} ({created}): {changes}"),
     );
+    // Name what changed (fields), not the values: the values are in the evidence, and a
+    // statement should assert only what ktriage concluded.
+    let mut fields: Vec<&str> = changes
+        .split("; ")
+        .map(|c| c.split(':').next().unwrap_or(c).trim())
+        .collect();
+    fields.dedup();
     Some((
         id,
-        format!("It began with revision {rev} of the Deployment ({})", tools::budget::clip(&changes, 200)),
+        format!(
+            "It began with revision {rev} of the Deployment, rolled out {created}, which changed {}",
+            tools::budget::clip(&fields.join(", "), 160)
+        ),
     ))
 }
 

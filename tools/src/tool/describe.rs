@@ -214,8 +214,13 @@ fn pod_lines(pod: &Pod, clock: Clock) -> Vec<String> {
         }
         for m in c.volume_mounts.iter().flatten() {
             l.push(format!(
-                "  mount {} -> {}{}",
+                "  mount {}{} -> {}{}",
                 m.name,
+                m.sub_path
+                    .as_deref()
+                    .or(m.sub_path_expr.as_deref())
+                    .map(|p| format!(" subPath {p}"))
+                    .unwrap_or_default(),
                 m.mount_path,
                 if m.read_only == Some(true) {
                     " (ro)"

@@ -257,7 +257,7 @@ fn summary(kind: &str, o: &DynamicObject) -> String {
             if !phase.is_empty() {
                 parts.push(format!("phase {phase}"));
             }
-            for key in ["notAfter", "renewalTime", "replicas", "readyReplicas"] {
+            for key in ["state", "reason", "notAfter", "renewalTime", "replicas", "readyReplicas"] {
                 let v = s(status, &[key]);
                 if !v.is_empty() {
                     parts.push(format!("{key} {v}"));
