@@ -372,7 +372,9 @@ impl KubeReader {
             if want_group.as_deref().is_some_and(|g| g != group.name()) {
                 continue;
             }
-            for (ar, caps) in group.recommended_resources() {
+            // Every kind at its most stable version: a group may serve kinds only in a non-preferred
+            // version (Gateway API: BackendTLSPolicy in v1alpha3 beside HTTPRoute in v1).
+            for (ar, caps) in group.resources_by_stability() {
                 let hit = ar.kind.eq_ignore_ascii_case(&want) || ar.plural == want;
                 if hit {
                     self.check_kind(&ar.kind)?;

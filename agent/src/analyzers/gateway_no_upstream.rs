@@ -28,6 +28,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             let refused: Vec<_> = route_hits
                 .iter()
                 .filter(|a| a.flags.contains("UF") || a.flags.contains("URX") || a.line.contains("connection failure") || a.line.contains("connection refused"))
+                .filter(|a| !(a.line.contains("TLS") || a.line.contains("CERTIFICATE") || a.line.contains("SSL")))
                 .collect();
             let no_endpoints = b.ready_endpoints == 0;
             if !no_endpoints && refused.is_empty() {

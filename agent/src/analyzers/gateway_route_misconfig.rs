@@ -18,7 +18,12 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .iter()
             .find(|c| (c.starts_with("Accepted=") || c.starts_with("ResolvedRefs=")) && !c.contains("=True"));
         let bad_backend = r.backends.iter().find(|b| !b.exists || !b.port_ok);
-        if bad_cond.is_none() && bad_backend.is_none() && !r.backends.is_empty() {
+        let redirect_only = r.backends.is_empty()
+            && r.rules.iter().any(|x| {
+                let x = x.to_lowercase();
+                x.contains("redirect") || x.contains("urlrewrite") || x.contains("directresponse")
+            });
+        if bad_cond.is_none() && bad_backend.is_none() && (!r.backends.is_empty() || redirect_only) {
             continue;
         }
         let mut evidence = vec![store.add(

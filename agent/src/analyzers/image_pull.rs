@@ -34,9 +34,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         {
             evidence.push(ev_event(store, e));
             if detail.is_empty() {
-                detail = if e.message.contains("manifest unknown") || e.message.contains("not found") {
+                let m = e.message.to_lowercase();
+                detail = if m.contains("manifest unknown") || m.contains("not found") || m.contains("notfound") {
                     " The tag does not exist in the registry.".into()
-                } else if e.message.to_lowercase().contains("denied") || e.message.contains("unauthorized") {
+                } else if m.contains("denied") || m.contains("unauthorized") || m.contains("forbidden") {
                     " The registry refuses access (credentials or permissions).".into()
                 } else {
                     String::new()

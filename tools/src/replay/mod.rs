@@ -418,17 +418,48 @@ fn has_group_version(s: &Snapshot, g: &str, v: &str) -> bool {
         .any(|t| t.rtype.group == g && t.rtype.version == v)
 }
 
-fn group_versions(s: &Snapshot) -> std::collections::BTreeMap<String, String> {
-    s.types
-        .values()
-        .filter(|t| !t.rtype.group.is_empty())
-        .map(|t| (t.rtype.group.clone(), t.rtype.version.clone()))
-        .collect()
+/// Every version served per group, preferred (Kubernetes version priority: GA, then beta, then
+/// alpha; higher numbers first) first. A group may serve several versions at once (Gateway API:
+/// HTTPRoute in v1, BackendTLSPolicy in v1alpha3).
+fn group_versions(s: &Snapshot) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for t in s.types.values().filter(|t| !t.rtype.group.is_empty()) {
+        let vs = out.entry(t.rtype.group.clone()).or_default();
+        if !vs.contains(&t.rtype.version) {
+            vs.push(t.rtype.version.clone());
+        }
+    }
+    for vs in out.values_mut() {
+        vs.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
+    }
+    out
 }
 
-fn group_json(g: &str, v: &str) -> Value {
-    let gv = json!({"groupVersion": format!("{g}/{v}"), "version": v});
-    json!({"name": g, "versions": [gv.clone()], "preferredVersion": gv})
+/// Kubernetes version priority: `v2` > `v1` > `v1beta2` > `v1beta1` > `v1alpha1`.
+fn version_priority(v: &str) -> (u8, u32, u32) {
+    let rest = v.strip_prefix('v').unwrap_or(v);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let major = digits.parse().unwrap_or(0);
+    let tail = &rest[digits.len()..];
+    let (stage, minor) = if tail.is_empty() {
+        (3, 0)
+    } else if let Some(n) = tail.strip_prefix("beta") {
+        (2, n.parse().unwrap_or(0))
+    } else if let Some(n) = tail.strip_prefix("alpha") {
+        (1, n.parse().unwrap_or(0))
+    } else {
+        (0, 0)
+    };
+    (stage, major, minor)
+}
+
+fn group_json(g: &str, versions: &[String]) -> Value {
+    let gvs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v}))
+        .collect();
+    let preferred = gvs.first().cloned().unwrap_or(Value::Null);
+    json!({"name": g, "versions": gvs, "preferredVersion": preferred})
 }
 
 fn group_list(s: &Snapshot) -> Value {

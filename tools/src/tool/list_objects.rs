@@ -234,6 +234,78 @@ fn summary(kind: &str, o: &DynamicObject) -> String {
                 ports.join(",")
             )
         }
+        "BackendTLSPolicy" | "BackendTrafficPolicy" | "SecurityPolicy" | "ClientTrafficPolicy" => {
+            // Targets, the policy's own settings (compact), and its status per ancestor.
+            let targets: Vec<String> = spec["targetRefs"]
+                .as_array()
+                .cloned()
+                .or_else(|| spec.get("targetRef").map(|t| vec![t.clone()]))
+                .unwrap_or_default()
+                .iter()
+                .map(|t| format!("{}/{}", s(t, &["kind"]), s(t, &["name"])))
+                .collect();
+            let mut settings = spec.clone();
+            if let Some(m) = settings.as_object_mut() {
+                m.remove("targetRefs");
+                m.remove("targetRef");
+            }
+            let conds: Vec<String> = status["ancestors"]
+                .as_array()
+                .map(|a| a.iter().map(conditions).filter(|c| !c.is_empty()).collect())
+                .unwrap_or_default();
+            format!(
+                "targets {}  spec {}  {}",
+                targets.join(","),
+                clip(&settings.to_string(), 360),
+                conds.join("; ")
+            )
+        }
+        "Ingress" => {
+            let rules: Vec<String> = spec["rules"]
+                .as_array()
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| {
+                            let backends: Vec<String> = r["http"]["paths"]
+                                .as_array()
+                                .map(|ps| {
+                                    ps.iter()
+                                        .map(|p| {
+                                            let svc = &p["backend"]["service"];
+                                            format!(
+                                                "{}->{}:{}",
+                                                s(p, &["path"]),
+                                                s(svc, &["name"]),
+                                                svc["port"]["number"]
+                                                    .as_i64()
+                                                    .map(|n| n.to_string())
+                                                    .unwrap_or_else(|| s(svc, &["port", "name"]))
+                                            )
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            format!("{} {}", s(r, &["host"]), backends.join(","))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let notes: Vec<String> = o
+                .metadata
+                .annotations
+                .iter()
+                .flatten()
+                .filter(|(k, _)| k.contains("ingress.kubernetes.io/") || k.contains("konghq.com/"))
+                .map(|(k, v)| format!("{}={}", k.rsplit('/').next().unwrap_or(k), clip(v, 80)))
+                .collect();
+            format!(
+                "class {}  rules {}  tls {}  annotations {}",
+                s(spec, &["ingressClassName"]),
+                rules.join("; "),
+                spec["tls"].as_array().map_or(0, Vec::len),
+                notes.join(" ")
+            )
+        }
         "EndpointSlice" => {
             let eps = d["endpoints"].as_array().cloned().unwrap_or_default();
             let ready = eps

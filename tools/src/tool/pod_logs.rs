@@ -19,7 +19,7 @@ use crate::{Clock, Error, Result};
 const FETCH_BYTES: i64 = 4 * 1024 * 1024;
 const DEFAULT_TAIL: u32 = 200;
 const MAX_TAIL: u32 = 5_000;
-const MAX_LINE: usize = 400;
+const MAX_LINE: usize = 1_000;
 /// Lines of context kept after an error line (tracebacks follow the line that names them).
 const CONTEXT_AFTER: usize = 6;
 
