@@ -152,6 +152,13 @@ const GATEWAY_WORDS: &[&str] = &[
     "envoy", "nginx", "kong", "tls", "certificate", "cert", "upstream", "proxy", "timeout",
     "timeouts", "rate", "throttled", "unauthorized", "forbidden", "https", "api",
 ];
+static SVC_DNS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)\.svc\b").unwrap_or_else(|_| {
+        #[allow(clippy::unwrap_used)]
+        regex::Regex::new("$^").unwrap()
+    })
+});
+
 const GATEWAY_NAMESPACE_WORDS: &[&str] = &[
     "gateway", "envoy", "ingress", "nginx", "kong", "istio", "traefik", "contour", "apisix",
 ];
@@ -429,6 +436,40 @@ pub async fn gather(
         }
     }
 
+    // Follow the dependencies the logs name (`db.data.svc.cluster.local`) into their
+    // namespaces: the cause of a caller's errors often lives there (its pods, its policies).
+    let mut follow: Vec<String> = Vec::new();
+    for l in &logs {
+        for line in &l.lines {
+            for c in SVC_DNS.captures_iter(line) {
+                let ns = c[2].to_string();
+                if all_ns.contains(&ns) && !scope.contains(&ns) && !follow.contains(&ns) {
+                    follow.push(ns);
+                }
+            }
+        }
+    }
+    for ns in follow.into_iter().take(2) {
+        if let Some(o) = r.call::<list_pods::Output>("list_pods", json!({"namespace": ns})).await {
+            pods.extend(o.pods);
+        }
+        if let Some(o) = r.call::<workload_health::Output>("workload_health", json!({"namespace": ns})).await {
+            workloads.extend(o.workloads);
+        }
+        if let Some(o) = r.call::<events::Output>("events", json!({"namespace": ns})).await {
+            events.extend(o.groups);
+        }
+        for kind in ["NetworkPolicy", "Service", "EndpointSlice"] {
+            if let Some(o) = r
+                .call::<list_objects::Output>("list_objects", json!({"kind": kind, "namespace": ns}))
+                .await
+            {
+                objects.entry(kind.to_string()).or_default().extend(o.objects);
+            }
+        }
+        scope.push(ns);
+    }
+
     // On a GPU node with problems, the node agents' logs (device plugin, DCGM exporter, node
     // problem detector) say what the GPU did.
     for n in nodes.iter().filter(|n| n.problem && (!n.gpus.is_empty() || n.labels_of_note.iter().any(|l| l.contains("gpu")))).take(3) {
@@ -437,7 +478,8 @@ pub async fn gather(
             .await
         {
             for p in o.pods.iter().filter(|p| is_node_agent(&p.name)).take(4) {
-                if let Some(l) = read_log(&mut r, p, false, 150).await {
+                let health = r"(?i)xid|ecc|unhealthy|fallen off|lost|error|fail|nvrm";
+                if let Some(l) = read_log_grep(&mut r, p, false, 5_000, Some(health)).await {
                     logs.push(l);
                 }
             }
@@ -487,12 +529,21 @@ pub async fn gather(
 }
 
 async fn read_log(r: &mut Reader<'_>, p: &PodSummary, previous: bool, tail: u32) -> Option<PodLog> {
-    let o: pod_logs::Output = r
-        .call(
-            "pod_logs",
-            json!({"namespace": p.namespace, "pod": p.name, "previous": previous, "tail": tail}),
-        )
-        .await?;
+    read_log_grep(r, p, previous, tail, None).await
+}
+
+async fn read_log_grep(
+    r: &mut Reader<'_>,
+    p: &PodSummary,
+    previous: bool,
+    tail: u32,
+    grep: Option<&str>,
+) -> Option<PodLog> {
+    let mut args = json!({"namespace": p.namespace, "pod": p.name, "previous": previous, "tail": tail});
+    if let Some(g) = grep {
+        args["grep"] = json!(g);
+    }
+    let o: pod_logs::Output = r.call("pod_logs", args).await?;
     Some(PodLog {
         namespace: p.namespace.clone(),
         pod: p.name.clone(),

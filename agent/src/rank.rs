@@ -95,6 +95,39 @@ pub fn rank(facts: &Facts, cands: Vec<Candidate>) -> (Vec<Ranked>, Vec<String>) 
         }
     }
 
+    // Between two mechanisms on one workload, the one that explains the other wins: a capped
+    // autoscaler explains a saturated KV cache; a model that cannot load explains a crash at
+    // start; an OOM explains the traceback around it.
+    const EXPLAINS: &[(&str, &str)] = &[
+        ("inference-autoscaling-limit", "inference-kv-cache-saturation"),
+        ("inference-model-load-failure", "crash-config-error"),
+        ("inference-model-load-failure", "application-error"),
+        ("inference-gpu-oom", "application-error"),
+        ("inference-gpu-oom", "inference-startup-probe"),
+        ("crash-config-error", "application-error"),
+        ("oom-killed", "application-error"),
+        ("inference-startup-probe", "probe-misconfig"),
+    ];
+    for (winner, loser) in EXPLAINS {
+        let pairs: Vec<(usize, f64)> = ranked
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.cand.category == *winner)
+            .filter_map(|(i, r)| {
+                let w = r.cand.workload.as_ref()?;
+                let best_loser = ranked
+                    .iter()
+                    .filter(|x| x.cand.category == *loser && x.cand.workload.as_ref() == Some(w))
+                    .map(|x| x.score)
+                    .fold(f64::MIN, f64::max);
+                (best_loser > r.score).then_some((i, best_loser + 0.01))
+            })
+            .collect();
+        for (i, s) in pairs {
+            ranked[i].score = s;
+        }
+    }
+
     // One mechanism per workload: the most specific (highest score) wins.
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut seen_workloads = BTreeSet::new();

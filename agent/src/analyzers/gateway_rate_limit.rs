@@ -41,6 +41,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         let (ns, name) = r.split_once('/').unwrap_or(("", r));
         format!("{ns}/HTTPRoute/{name}")
     } else if let Some(i) = object_in(facts, "Ingress", None, None) {
+        evidence.push(store.add("list_objects Ingress", object_resource("Ingress", i), None, format!("{} {}", i.object, i.summary)));
         object_resource("Ingress", i)
     } else {
         hits.first()

@@ -60,6 +60,9 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         .or_else(|| object_in(facts, "Gateway", None, None).map(|g| object_resource("Gateway", g)))
         .unwrap_or_default();
     let (ns, kind, name) = split_resource(&resource);
+    if let Some(o) = facts.objects.get(&kind).and_then(|v| v.iter().find(|o| o.object == format!("{ns}/{name}"))) {
+        evidence.push(store.add(format!("list_objects {kind}"), resource.clone(), None, format!("{} {}", o.object, o.summary)));
+    }
     // The challenge/order errors say why renewal fails; quote them.
     for (k, objs) in facts.objects.iter().filter(|(k, _)| matches!(k.as_str(), "Challenge" | "Order" | "CertificateRequest")) {
         for o in objs.iter().filter(|o| TLS.is_match(&o.summary) || o.summary.contains("False") || o.summary.contains("errored") || o.summary.contains("invalid")).take(2) {
@@ -77,9 +80,16 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         analyzer: "gateway-tls",
         workload: None,
         depends_on: Vec::new(),
-        next_steps: vec![
-            step("Check the certificate's validity dates, names and renewal status", Some(format!("{} describe {} {name}", kns(&ns), kind.to_lowercase()))),
-            step("If renewal is failing, read the issuer's and the ACME order's status, fix the cause, then let cert-manager re-issue", Some(format!("{} get certificaterequests,orders,challenges", kns(&ns)))),
-        ],
+        next_steps: if kind == "BackendTLSPolicy" {
+            vec![
+                step("Compare the hostname the policy validates with the names (SANs) in the backend's serving certificate", Some(format!("{} get backendtlspolicy {name} -o yaml", kns(&ns)))),
+                step("Make them agree: set the policy's hostname to a name the certificate covers, or serve a certificate that covers the policy's hostname", None),
+            ]
+        } else {
+            vec![
+                step("Check the certificate's validity dates, names and renewal status", Some(format!("{} describe {} {name}", kns(&ns), kind.to_lowercase()))),
+                step("If renewal is failing, read why in the ACME order and challenge status and fix that (DNS/HTTP solver access), then renewal resumes", Some(format!("{} get certificaterequests,orders,challenges", kns(&ns)))),
+            ]
+        },
     }]
 }

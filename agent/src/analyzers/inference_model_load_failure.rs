@@ -18,6 +18,7 @@ use super::*;
 static LOAD: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)does not appear to have a file named|is not a valid model identifier|not a local folder and is not a valid model|GatedRepoError|RepositoryNotFoundError|Access to model .* is restricted|401 Client Error|403 Client Error.*huggingface|Cannot access gated repo|(model|weights|checkpoint|safetensors|config\.json).*(No such file or directory|not found|does not exist)|No such file or directory.*(model|weights|\.safetensors|\.bin|\.gguf|config\.json)|unsupported (model )?architecture|architectures? .* (are|is) not supported|Model architectures .* not supported|not supported for now|failed to load( model)?|failed to load '|UNAVAILABLE: (Invalid argument|Not found|Internal)|Failed to load model|Error loading model|could not load model|unable to load (model|weights)|model .* (not found|is not available)|HFValidationError|Invalid repository ID|local directory specified|no config file found|Could not detect config format|EntryNotFoundError|Incorrect path_or_model_id|Unable to load weights|safetensors_rust.SafetensorError|invalid load key|gguf.*(invalid|failed)|model repository .* (not found|empty)|poll failed for model directory")
 });
+static MOUNT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^\s*mount .*(model|weight|cache|hf|data|subPath)"));
 static MODEL_FLAG: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)--model|model[-_]id|MODEL_(ID|NAME|PATH)|storageUri|model-repository|model_repository|HF_TOKEN|HUGGING_FACE"));
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -51,6 +52,11 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         } else {
             "the weights cannot be loaded"
         };
+        if why.contains("path") {
+            for l in described_lines(facts, &p.namespace, &p.name, &MOUNT).into_iter().take(3) {
+                evidence.push(store.add("describe", format!("{}/Pod/{}", p.namespace, p.name), None, l));
+            }
+        }
         let (ns, kind, name) = split_resource(&resource_of(p));
         let crashing = p.problem || p.restarts > 0;
         let mut statement = format!(

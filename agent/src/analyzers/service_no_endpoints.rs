@@ -13,7 +13,7 @@ use regex::Regex;
 use super::*;
 
 static CALL_ERR: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)connection refused|ECONNREFUSED|no (healthy )?(upstream|endpoints)|503|Service Unavailable|no route to host|connect: connection|dial tcp|Connection reset|failed to connect|could not connect|Name or service not known|no such host")
+    re(r"(?i)connection refused|Failed to establish a new connection|NewConnectionError|Max retries exceeded|ConnectionError|ECONNRESET|upstream connect error|ECONNREFUSED|no (healthy )?(upstream|endpoints)|503|Service Unavailable|no route to host|connect: connection|dial tcp|Connection reset|failed to connect|could not connect|Name or service not known|no such host")
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
