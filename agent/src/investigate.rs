@@ -430,7 +430,7 @@ pub async fn gather(
     let mut owners = BTreeSet::new();
     others.retain(|p| owners.insert(p.owner.clone().unwrap_or_else(|| p.name.clone())));
     for p in others.into_iter().take(MAX_OTHER_POD_LOGS) {
-        let tail = if is_gateway_pod(&p.name) { 200 } else { 100 };
+        let tail = 300;
         if let Some(l) = read_log(&mut r, p, false, tail).await {
             logs.push(l);
         }

@@ -58,7 +58,7 @@ pub async fn diagnose(
 pub fn from_facts(facts: &investigate::Facts) -> Diagnosis {
     let mut store = EvidenceStore::default();
     let candidates = analyzers::run_all(facts, &mut store);
-    let (mut ranked, ruled_out) = rank::rank(facts, candidates);
+    let (mut ranked, ruled_out) = rank::rank(facts, &store, candidates);
     for r in &mut ranked {
         r.cand.resource = top_owner(facts, &r.cand.resource);
     }

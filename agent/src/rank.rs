@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::analyzers::{Candidate, split_resource};
+use crate::diagnosis::EvidenceStore;
 use crate::investigate::{Facts, IncidentKind};
 
 /// A ranked cause with its score and the symptoms it explains.
@@ -31,18 +32,25 @@ const FLOOR: f64 = 0.5;
 /// At most this many causes are asserted.
 const MAX_CAUSES: usize = 3;
 
-fn relevance(facts: &Facts, c: &Candidate) -> f64 {
+fn relevance(facts: &Facts, store: &EvidenceStore, c: &Candidate) -> f64 {
     let (ns, _, name) = split_resource(&c.resource);
     let mut names: Vec<String> = vec![name.to_lowercase()];
     if let Some(w) = &c.workload {
         names.push(w.rsplit('/').next().unwrap_or("").to_lowercase());
+    }
+    // What the evidence is about counts too: a NetworkPolicy cause whose evidence is the
+    // errors of the service the question names is about that service.
+    for id in &c.evidence {
+        if let Some(e) = store.get(id) {
+            names.push(e.object.rsplit('/').next().unwrap_or("").to_lowercase());
+        }
     }
     let mut score: f64 = 0.0;
     for w in &facts.focus {
         if w.len() < 4 || GENERIC.contains(&w.as_str()) {
             continue;
         }
-        if names.iter().any(|n| !n.is_empty() && (n == w || n.contains(w.as_str()) || (w.contains(n.as_str()) && n.len() > 3))) {
+        if names.iter().any(|n| n.len() > 3 && (n == w || n.contains(w.as_str()) || w.contains(n.as_str()))) {
             score = score.max(0.14);
         } else if !ns.is_empty() && w == &ns.to_lowercase() {
             score = score.max(0.08);
@@ -65,12 +73,16 @@ fn relevance(facts: &Facts, c: &Candidate) -> f64 {
 }
 
 /// Rank candidates. Returns the asserted causes (best first) and the ruled-out notes.
-pub fn rank(facts: &Facts, cands: Vec<Candidate>) -> (Vec<Ranked>, Vec<String>) {
+pub fn rank(
+    facts: &Facts,
+    store: &EvidenceStore,
+    cands: Vec<Candidate>,
+) -> (Vec<Ranked>, Vec<String>) {
     let mut ruled_out = Vec::new();
     let mut ranked: Vec<Ranked> = cands
         .into_iter()
         .map(|c| {
-            let score = c.confidence + relevance(facts, &c);
+            let score = c.confidence + relevance(facts, store, &c);
             Ranked { cand: c, score }
         })
         .collect();
@@ -106,6 +118,7 @@ pub fn rank(facts: &Facts, cands: Vec<Candidate>) -> (Vec<Ranked>, Vec<String>) 
         ("inference-gpu-oom", "inference-startup-probe"),
         ("crash-config-error", "application-error"),
         ("oom-killed", "application-error"),
+        ("dependency-failure", "application-error"),
         ("inference-startup-probe", "probe-misconfig"),
     ];
     for (winner, loser) in EXPLAINS {

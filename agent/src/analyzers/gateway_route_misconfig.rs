@@ -9,6 +9,28 @@
 
 use super::*;
 
+/// Services in the same namespace whose names share a long stretch with `wanted`
+/// (`ns/name[:port]`): the likely rename target.
+fn similar_services<'a>(facts: &'a Facts, wanted: &str) -> Vec<&'a tools::tool::list_objects::ObjectLine> {
+    let (ns, name) = wanted.split_once('/').unwrap_or(("", wanted));
+    let name = name.split(':').next().unwrap_or(name);
+    let parts: Vec<&str> = name.split('-').filter(|p| p.len() >= 3).collect();
+    let mut out: Vec<(usize, &tools::tool::list_objects::ObjectLine)> = facts
+        .objects
+        .get("Service")
+        .into_iter()
+        .flatten()
+        .filter(|s| s.object.starts_with(&format!("{ns}/")))
+        .filter_map(|s| {
+            let other = s.object.split_once('/').map_or("", |(_, n)| n);
+            let shared = parts.iter().filter(|p| other.contains(*p)).count();
+            (other != name && shared > 0).then_some((shared, s))
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.into_iter().map(|(_, s)| s).take(2).collect()
+}
+
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out = Vec::new();
     let nr = access_lines(facts, |s| s == 404 || s == 500);
@@ -40,7 +62,20 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             evidence.push(ev_access(store, a, hits.len()));
         }
         let what = match (bad_cond, bad_backend) {
-            (_, Some(b)) if !b.exists => format!("its backendRef names Service {}, which does not exist", b.service),
+            (_, Some(b)) if !b.exists => {
+                let similar = similar_services(facts, &b.service);
+                if let Some(s) = similar.first() {
+                    evidence.push(store.add("list_objects Service", object_resource("Service", s), None, format!("{} {}", s.object, s.summary)));
+                }
+                format!(
+                    "its backendRef names Service {}, which does not exist{}",
+                    b.service,
+                    similar
+                        .first()
+                        .map(|s| format!(" (a Service {} exists: renamed?)", s.object))
+                        .unwrap_or_default()
+                )
+            }
             (_, Some(b)) => format!("its backendRef port is not a port Service {} declares", b.service),
             (Some(c), None) => format!("it is not working: {}", tools::budget::clip(c, 200)),
             (None, None) => "it has no backend".into(),
