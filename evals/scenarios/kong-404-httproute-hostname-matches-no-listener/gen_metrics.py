@@ -74,7 +74,11 @@ def kong_log():
         tl = dt.datetime.fromtimestamp(r["end"], dt.timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
         lines.append((r["end"], f'{r["src"]} - - [{tl}] "POST /v1/embeddings HTTP/1.1" {r["code"]} {r["tx"]} "-" "{r["ua"]}" kong_request_id: "{r["rid"]}"'))
     lines.sort()
-    return "\n".join(f"{stamp(t)} {s}" for t, s in lines) + "\n"
+    boot = epoch("2026-10-28T03:01:44.2Z")  # kong container start (nginx notices on stderr)
+    head = [(boot, '2026/10/28 03:01:44 [notice] 1#0: using the "epoll" event method'),
+            (boot, "2026/10/28 03:01:44 [notice] 1#0: openresty/1.25.3.2"),
+            (boot + 0.1, "2026/10/28 03:01:44 [notice] 1#0: start worker processes")]
+    return "\n".join(f"{stamp(t)} {s}" for t, s in head + lines) + "\n"
 
 
 def samples():
