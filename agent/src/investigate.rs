@@ -478,6 +478,9 @@ pub async fn gather(
             .await
         {
             for p in o.pods.iter().filter(|p| is_node_agent(&p.name)).take(4) {
+                if !pods.iter().any(|x: &PodSummary| x.namespace == p.namespace && x.name == p.name) {
+                    pods.push(p.clone());
+                }
                 let health = r"(?i)xid|ecc|unhealthy|fallen off|lost|error|fail|nvrm";
                 if let Some(l) = read_log_grep(&mut r, p, false, 5_000, Some(health)).await {
                     logs.push(l);

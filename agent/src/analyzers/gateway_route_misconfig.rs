@@ -52,7 +52,14 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             "gateway_routes",
             format!("{}/{}", r.kind, r.route),
             None,
-            format!("{} parents {} conditions {} verdict: {}", r.route, r.parents.join(","), r.conditions.join("; "), r.verdict),
+            format!(
+                "{} parents {} conditions {} rules {} verdict: {}",
+                r.route,
+                r.parents.join(","),
+                r.conditions.join("; "),
+                r.rules.join(" | "),
+                r.verdict
+            ),
         )];
         let hits: Vec<_> = nr
             .iter()

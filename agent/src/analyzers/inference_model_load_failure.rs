@@ -47,7 +47,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             "the model store refuses access (missing or invalid credentials for a gated model)"
         } else if lower.contains("architecture") || lower.contains("not supported") {
             "the model's architecture is not supported by this server version"
-        } else if lower.contains("no such file") || lower.contains("not found") || lower.contains("does not appear") || lower.contains("does not exist") || lower.contains("valid model identifier") || lower.contains("path") {
+        } else if lower.contains("no such file") || lower.contains("not found") || lower.contains("does not appear") || lower.contains("does not exist") || lower.contains("valid model identifier") || lower.contains("path") || lower.contains("invalid repository") || lower.contains("local directory") || lower.contains("no config file") {
             "the model path or id points at nothing (wrong path, or the volume holding the weights is not mounted)"
         } else {
             "the weights cannot be loaded"
