@@ -23,7 +23,6 @@ impl Connection {
         let client = tools::k8s::client_for_profile(&self.config, &profile)?;
         Ok(KubeReader::new(client, self.clock, Arc::new(profile)))
     }
-
 }
 
 pub async fn connect(args: &ClusterArgs) -> Result<Connection> {

@@ -113,13 +113,19 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
     }
     let mut dirs = evals::discover(&args.dirs)?;
     if let Some(f) = &args.filter {
-        dirs.retain(|d| d.file_name().is_some_and(|n| n.to_string_lossy().contains(f.as_str())));
+        dirs.retain(|d| {
+            d.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(f.as_str()))
+        });
         if dirs.is_empty() {
             bail!("no scenario name contains {f:?}");
         }
     }
     let total = dirs.len();
-    eprintln!("diagnosing {total} scenarios ({} at a time, rules only)", args.jobs.max(1));
+    eprintln!(
+        "diagnosing {total} scenarios ({} at a time, rules only)",
+        args.jobs.max(1)
+    );
     let mut rows = Vec::new();
     let mut stream = futures::stream::iter(dirs.into_iter().map(|d| async move {
         let name = d.display().to_string();
@@ -146,7 +152,8 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
         }
     }
     let mut notes = vec![
-        "metrics/ and grafana/ were not used: the Prometheus and Grafana tools are issue #6".to_string(),
+        "metrics/ and grafana/ were not used: the Prometheus and Grafana tools are issue #6"
+            .to_string(),
     ];
     notes.extend(errors.iter().map(|e| format!("could not run {e}")));
     let report = evals::Report::new("analyzers", "none (rules only)", rows, notes);
@@ -156,6 +163,10 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("report written to {}", path.display());
     }
-    let rate = if total == 0 { 0.0 } else { report.passed as f64 / total as f64 };
+    let rate = if total == 0 {
+        0.0
+    } else {
+        report.passed as f64 / total as f64
+    };
     Ok(errors.is_empty() && args.min_pass.is_none_or(|m| rate + 1e-9 >= m))
 }

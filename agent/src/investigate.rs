@@ -95,7 +95,8 @@ impl Reader<'_> {
         match self.client.call(tool, args.clone()).await {
             Ok(r) if r.is_error => {
                 self.tokens += tools::budget::estimate_tokens(&r.text);
-                self.gaps.push(format!("{tool} {args}: {}", first_line(&r.text)));
+                self.gaps
+                    .push(format!("{tool} {args}: {}", first_line(&r.text)));
                 None
             }
             Ok(r) => {
@@ -128,7 +129,8 @@ impl Reader<'_> {
         match self.client.call("list_objects", args.clone()).await {
             Ok(r) if r.is_error && r.text.contains("unknown kind") => None,
             Ok(r) if r.is_error => {
-                self.gaps.push(format!("list_objects {args}: {}", first_line(&r.text)));
+                self.gaps
+                    .push(format!("list_objects {args}: {}", first_line(&r.text)));
                 None
             }
             Ok(r) => {
@@ -148,9 +150,33 @@ fn first_line(s: &str) -> &str {
 }
 
 const GATEWAY_WORDS: &[&str] = &[
-    "gateway", "5xx", "500", "502", "503", "504", "429", "401", "403", "route", "ingress",
-    "envoy", "nginx", "kong", "tls", "certificate", "cert", "upstream", "proxy", "timeout",
-    "timeouts", "rate", "throttled", "unauthorized", "forbidden", "https", "api",
+    "gateway",
+    "5xx",
+    "500",
+    "502",
+    "503",
+    "504",
+    "429",
+    "401",
+    "403",
+    "route",
+    "ingress",
+    "envoy",
+    "nginx",
+    "kong",
+    "tls",
+    "certificate",
+    "cert",
+    "upstream",
+    "proxy",
+    "timeout",
+    "timeouts",
+    "rate",
+    "throttled",
+    "unauthorized",
+    "forbidden",
+    "https",
+    "api",
 ];
 static SVC_DNS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\b([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)\.svc\b").unwrap_or_else(|_| {
@@ -163,9 +189,28 @@ const GATEWAY_NAMESPACE_WORDS: &[&str] = &[
     "gateway", "envoy", "ingress", "nginx", "kong", "istio", "traefik", "contour", "apisix",
 ];
 const INFERENCE_WORDS: &[&str] = &[
-    "inference", "model", "vllm", "tgi", "triton", "gpu", "gpus", "llm", "tokens", "latency",
-    "slow", "generation", "completions", "kserve", "cuda", "serving", "llama", "qwen", "mistral",
-    "gemma", "embedding", "embeddings",
+    "inference",
+    "model",
+    "vllm",
+    "tgi",
+    "triton",
+    "gpu",
+    "gpus",
+    "llm",
+    "tokens",
+    "latency",
+    "slow",
+    "generation",
+    "completions",
+    "kserve",
+    "cuda",
+    "serving",
+    "llama",
+    "qwen",
+    "mistral",
+    "gemma",
+    "embedding",
+    "embeddings",
 ];
 
 fn words(text: &str) -> Vec<String> {
@@ -195,17 +240,27 @@ fn incident_kind(focus: &[String]) -> IncidentKind {
 /// Whether a pod is a GPU node agent whose log reports device health.
 pub fn is_node_agent(name: &str) -> bool {
     let n = name.to_lowercase();
-    ["dcgm", "device-plugin", "nvidia", "gpu-feature", "node-problem-detector", "gpu-operator", "driver"]
-        .iter()
-        .any(|k| n.contains(k))
+    [
+        "dcgm",
+        "device-plugin",
+        "nvidia",
+        "gpu-feature",
+        "node-problem-detector",
+        "gpu-operator",
+        "driver",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
 
 /// Whether a pod looks like a gateway/proxy (its logs carry the access log).
 pub fn is_gateway_pod(name: &str) -> bool {
     let n = name.to_lowercase();
-    ["envoy", "nginx", "ingress", "kong", "gateway", "proxy", "traefik", "haproxy"]
-        .iter()
-        .any(|k| n.contains(k))
+    [
+        "envoy", "nginx", "ingress", "kong", "gateway", "proxy", "traefik", "haproxy",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
 
 /// Investigate: gather the facts for `question` (and the alert, if any).
@@ -423,8 +478,15 @@ pub async fn gather(
         .collect();
     // Gateways and pods named in the question first: their logs carry the symptom.
     others.sort_by_key(|p| {
-        let named = focus.iter().any(|w| p.name.contains(w.as_str()) && w.len() > 3);
-        (!is_gateway_pod(&p.name), !named, p.namespace.clone(), p.name.clone())
+        let named = focus
+            .iter()
+            .any(|w| p.name.contains(w.as_str()) && w.len() > 3);
+        (
+            !is_gateway_pod(&p.name),
+            !named,
+            p.namespace.clone(),
+            p.name.clone(),
+        )
     });
     // One pod per owner is enough to see what a replica set logs.
     let mut owners = BTreeSet::new();
@@ -450,21 +512,36 @@ pub async fn gather(
         }
     }
     for ns in follow.into_iter().take(2) {
-        if let Some(o) = r.call::<list_pods::Output>("list_pods", json!({"namespace": ns})).await {
+        if let Some(o) = r
+            .call::<list_pods::Output>("list_pods", json!({"namespace": ns}))
+            .await
+        {
             pods.extend(o.pods);
         }
-        if let Some(o) = r.call::<workload_health::Output>("workload_health", json!({"namespace": ns})).await {
+        if let Some(o) = r
+            .call::<workload_health::Output>("workload_health", json!({"namespace": ns}))
+            .await
+        {
             workloads.extend(o.workloads);
         }
-        if let Some(o) = r.call::<events::Output>("events", json!({"namespace": ns})).await {
+        if let Some(o) = r
+            .call::<events::Output>("events", json!({"namespace": ns}))
+            .await
+        {
             events.extend(o.groups);
         }
         for kind in ["NetworkPolicy", "Service", "EndpointSlice"] {
             if let Some(o) = r
-                .call::<list_objects::Output>("list_objects", json!({"kind": kind, "namespace": ns}))
+                .call::<list_objects::Output>(
+                    "list_objects",
+                    json!({"kind": kind, "namespace": ns}),
+                )
                 .await
             {
-                objects.entry(kind.to_string()).or_default().extend(o.objects);
+                objects
+                    .entry(kind.to_string())
+                    .or_default()
+                    .extend(o.objects);
             }
         }
         scope.push(ns);
@@ -472,13 +549,22 @@ pub async fn gather(
 
     // On a GPU node with problems, the node agents' logs (device plugin, DCGM exporter, node
     // problem detector) say what the GPU did.
-    for n in nodes.iter().filter(|n| n.problem && (!n.gpus.is_empty() || n.labels_of_note.iter().any(|l| l.contains("gpu")))).take(3) {
+    for n in nodes
+        .iter()
+        .filter(|n| {
+            n.problem && (!n.gpus.is_empty() || n.labels_of_note.iter().any(|l| l.contains("gpu")))
+        })
+        .take(3)
+    {
         if let Some(o) = r
             .call::<list_pods::Output>("list_pods", json!({"node": n.name}))
             .await
         {
             for p in o.pods.iter().filter(|p| is_node_agent(&p.name)).take(4) {
-                if !pods.iter().any(|x: &PodSummary| x.namespace == p.namespace && x.name == p.name) {
+                if !pods
+                    .iter()
+                    .any(|x: &PodSummary| x.namespace == p.namespace && x.name == p.name)
+                {
                     pods.push(p.clone());
                 }
                 let health = r"(?i)xid|ecc|unhealthy|fallen off|lost|error|fail|nvrm";
@@ -542,7 +628,8 @@ async fn read_log_grep(
     tail: u32,
     grep: Option<&str>,
 ) -> Option<PodLog> {
-    let mut args = json!({"namespace": p.namespace, "pod": p.name, "previous": previous, "tail": tail});
+    let mut args =
+        json!({"namespace": p.namespace, "pod": p.name, "previous": previous, "tail": tail});
     if let Some(g) = grep {
         args["grep"] = json!(g);
     }

@@ -47,8 +47,14 @@ pub async fn diagnose(
 ) -> Diagnosis {
     let started = Instant::now();
     let question = req.question();
-    let facts =
-        investigate::gather(client, &question, req.alert.clone(), &req.namespaces, progress).await;
+    let facts = investigate::gather(
+        client,
+        &question,
+        req.alert.clone(),
+        &req.namespaces,
+        progress,
+    )
+    .await;
     let mut d = from_facts(&facts);
     d.usage.wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     d
@@ -96,7 +102,8 @@ pub fn from_facts(facts: &investigate::Facts) -> Diagnosis {
                 action: "No rule matched the facts read; look at the warnings and problem pods in the overview".into(),
                 command: Some("ktriage tool cluster_overview".into()),
             });
-            "No root cause could be established from the cluster state, events and logs read.".into()
+            "No root cause could be established from the cluster state, events and logs read."
+                .into()
         }
     };
     let mut gaps: Vec<String> = facts.gaps.iter().take(12).cloned().collect();
@@ -133,7 +140,9 @@ fn top_owner(facts: &investigate::Facts, resource: &str) -> String {
         && let Some(isvcs) = facts.objects.get("InferenceService")
         && let Some(isvc) = isvcs.iter().find(|o| {
             o.object.split_once('/').is_some_and(|(n, x)| {
-                n == ns && (name == format!("{x}-predictor") || name.starts_with(&format!("{x}-predictor-")))
+                n == ns
+                    && (name == format!("{x}-predictor")
+                        || name.starts_with(&format!("{x}-predictor-")))
             })
         })
     {
@@ -148,7 +157,11 @@ fn keep_cited(
     store: EvidenceStore,
     mut causes: Vec<diagnosis::Cause>,
     mut timeline: Vec<TimelineEntry>,
-) -> (Vec<diagnosis::Evidence>, Vec<diagnosis::Cause>, Vec<TimelineEntry>) {
+) -> (
+    Vec<diagnosis::Evidence>,
+    Vec<diagnosis::Cause>,
+    Vec<TimelineEntry>,
+) {
     let mut order: Vec<String> = Vec::new();
     for id in causes
         .iter()
@@ -213,7 +226,9 @@ fn timeline(facts: &investigate::Facts, store: &EvidenceStore) -> Vec<TimelineEn
         }
     }
     for e in facts.events.iter().filter(|e| e.type_ == "Warning") {
-        let Some(first) = e.first_seen.or(e.last_seen) else { continue };
+        let Some(first) = e.first_seen.or(e.last_seen) else {
+            continue;
+        };
         let ev = store
             .items()
             .iter()
@@ -242,7 +257,13 @@ fn timeline(facts: &investigate::Facts, store: &EvidenceStore) -> Vec<TimelineEn
     t.sort_by(|a, b| a.time.cmp(&b.time));
     // Keep the entries with evidence first when there are too many, then restore time order.
     if t.len() > 15 {
-        let mut keep: Vec<TimelineEntry> = t.iter().filter(|x| x.evidence.is_some() || x.what.contains("rolled") || x.what.contains("alert")).cloned().collect();
+        let mut keep: Vec<TimelineEntry> = t
+            .iter()
+            .filter(|x| {
+                x.evidence.is_some() || x.what.contains("rolled") || x.what.contains("alert")
+            })
+            .cloned()
+            .collect();
         for x in t.iter().rev() {
             if keep.len() >= 15 {
                 break;

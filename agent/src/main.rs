@@ -105,11 +105,15 @@ enum Command {
     TokenHash,
     /// Diagnose an incident: gather facts through the read-only tools, name the likely root
     /// causes with evidence, and propose next steps for a human. Changes nothing.
-    #[command(after_help = "Examples:\n  ktriage diagnose \"Why is the LLM gateway returning 503s?\" --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage diagnose --alert alert.json --context prod --output markdown\n  ktriage diagnose \"why is checkout slow\" -n checkout --output json > diagnosis.json")]
+    #[command(
+        after_help = "Examples:\n  ktriage diagnose \"Why is the LLM gateway returning 503s?\" --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage diagnose --alert alert.json --context prod --output markdown\n  ktriage diagnose \"why is checkout slow\" -n checkout --output json > diagnosis.json"
+    )]
     Diagnose(DiagnoseArgs),
     /// Score ktriage on incident scenarios (SCENARIOS.md): replay each, diagnose it, print a
     /// table ending `N passed, N failed`.
-    #[command(after_help = "Examples:\n  ktriage eval evals/scenarios\n  ktriage eval evals/scenarios --filter vllm --json /tmp/report.json\n  ktriage eval ~/their-scenarios --min-pass 0.9")]
+    #[command(
+        after_help = "Examples:\n  ktriage eval evals/scenarios\n  ktriage eval evals/scenarios --filter vllm --json /tmp/report.json\n  ktriage eval ~/their-scenarios --min-pass 0.9"
+    )]
     Eval(evalcmd::EvalArgs),
     /// Diagnose the bundled demo incident end to end: a vLLM rollout that OOMs its GPUs and
     /// makes the gateway answer 503.
@@ -422,7 +426,9 @@ async fn run(cli: Cli) -> Result<()> {
                 None => None,
             };
             if args.question.is_none() && alert.is_none() {
-                bail!("give a question or --alert FILE; e.g. ktriage diagnose \"why is checkout returning 503?\" --context prod");
+                bail!(
+                    "give a question or --alert FILE; e.g. ktriage diagnose \"why is checkout returning 503?\" --context prod"
+                );
             }
             let req = agent::Request {
                 question: args.question,

@@ -18,13 +18,71 @@ pub struct Ranked {
 
 /// Words too common in questions and names to tie a cause to the question.
 const GENERIC: &[&str] = &[
-    "gateway", "gateways", "service", "services", "server", "model", "models", "api", "apis",
-    "pods", "pod", "deployment", "cluster", "node", "nodes", "what", "why", "when", "where",
-    "with", "from", "that", "this", "there", "since", "after", "returning", "errors", "error",
-    "failing", "users", "report", "requests", "request", "slow", "down", "broke", "broken",
-    "inference", "serving", "route", "routes", "traffic", "latency", "timeouts", "about",
-    "minutes", "still", "working", "through", "same", "have", "been", "root", "cause", "firing",
-    "alert", "prod", "production", "staging", "team", "http", "https", "chat", "llm",
+    "gateway",
+    "gateways",
+    "service",
+    "services",
+    "server",
+    "model",
+    "models",
+    "api",
+    "apis",
+    "pods",
+    "pod",
+    "deployment",
+    "cluster",
+    "node",
+    "nodes",
+    "what",
+    "why",
+    "when",
+    "where",
+    "with",
+    "from",
+    "that",
+    "this",
+    "there",
+    "since",
+    "after",
+    "returning",
+    "errors",
+    "error",
+    "failing",
+    "users",
+    "report",
+    "requests",
+    "request",
+    "slow",
+    "down",
+    "broke",
+    "broken",
+    "inference",
+    "serving",
+    "route",
+    "routes",
+    "traffic",
+    "latency",
+    "timeouts",
+    "about",
+    "minutes",
+    "still",
+    "working",
+    "through",
+    "same",
+    "have",
+    "been",
+    "root",
+    "cause",
+    "firing",
+    "alert",
+    "prod",
+    "production",
+    "staging",
+    "team",
+    "http",
+    "https",
+    "chat",
+    "llm",
 ];
 
 /// Causes below this score are not asserted.
@@ -50,7 +108,10 @@ fn relevance(facts: &Facts, store: &EvidenceStore, c: &Candidate) -> f64 {
         if w.len() < 4 || GENERIC.contains(&w.as_str()) {
             continue;
         }
-        if names.iter().any(|n| n.len() > 3 && (n == w || n.contains(w.as_str()) || w.contains(n.as_str()))) {
+        if names
+            .iter()
+            .any(|n| n.len() > 3 && (n == w || n.contains(w.as_str()) || w.contains(n.as_str())))
+        {
             score = score.max(0.14);
         } else if !ns.is_empty() && w == &ns.to_lowercase() {
             score = score.max(0.08);
@@ -63,7 +124,9 @@ fn relevance(facts: &Facts, store: &EvidenceStore, c: &Candidate) -> f64 {
     }
     let family = match facts.kind {
         IncidentKind::Gateway => c.category.starts_with("gateway-"),
-        IncidentKind::Inference => c.category.starts_with("inference-") || c.category.starts_with("gpu-"),
+        IncidentKind::Inference => {
+            c.category.starts_with("inference-") || c.category.starts_with("gpu-")
+        }
         IncidentKind::General => false,
     };
     if family {
@@ -90,7 +153,12 @@ pub fn rank(
     // Symptoms: a candidate whose failure is explained by another candidate's workload.
     let mechanisms: Vec<(String, String)> = ranked
         .iter()
-        .filter_map(|r| r.cand.workload.clone().map(|w| (w, r.cand.category.to_string())))
+        .filter_map(|r| {
+            r.cand
+                .workload
+                .clone()
+                .map(|w| (w, r.cand.category.to_string()))
+        })
         .collect();
     for r in &mut ranked {
         if r.cand.depends_on.is_empty() {
@@ -111,7 +179,10 @@ pub fn rank(
     // autoscaler explains a saturated KV cache; a model that cannot load explains a crash at
     // start; an OOM explains the traceback around it.
     const EXPLAINS: &[(&str, &str)] = &[
-        ("inference-autoscaling-limit", "inference-kv-cache-saturation"),
+        (
+            "inference-autoscaling-limit",
+            "inference-kv-cache-saturation",
+        ),
         ("inference-model-load-failure", "crash-config-error"),
         ("inference-model-load-failure", "application-error"),
         ("inference-gpu-oom", "application-error"),
@@ -120,6 +191,8 @@ pub fn rank(
         ("oom-killed", "application-error"),
         ("dependency-failure", "application-error"),
         ("inference-startup-probe", "probe-misconfig"),
+        ("dependency-failure", "probe-misconfig"),
+        ("crash-config-error", "probe-misconfig"),
     ];
     for (winner, loser) in EXPLAINS {
         let pairs: Vec<(usize, f64)> = ranked

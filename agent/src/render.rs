@@ -20,7 +20,9 @@ pub fn render(d: &Diagnosis, format: Format, color: bool) -> String {
     match format {
         Format::Text => text(d, color),
         Format::Markdown => markdown(d),
-        Format::Json => serde_json::to_string_pretty(d).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
+        Format::Json => {
+            serde_json::to_string_pretty(d).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        }
         Format::Slack => serde_json::to_string_pretty(&slack(d)).unwrap_or_default(),
     }
 }
@@ -43,7 +45,10 @@ fn usage_line(d: &Diagnosis) -> String {
         u.model
     );
     if u.prompt_tokens + u.completion_tokens > 0 {
-        s.push_str(&format!(", {} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens));
+        s.push_str(&format!(
+            ", {} prompt + {} completion tokens",
+            u.prompt_tokens, u.completion_tokens
+        ));
     }
     if let Some(wh) = u.energy_wh {
         s.push_str(&format!(", ~{wh:.3} Wh"));
@@ -60,14 +65,22 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
         let _ = writeln!(o, "\n{}", h("Root causes (most likely first)"));
     }
     for (i, c) in d.causes.iter().enumerate() {
-        let tag = style(color, if i == 0 { "1;31" } else { "33" }, &format!("[{}]", c.category));
+        let tag = style(
+            color,
+            if i == 0 { "1;31" } else { "33" },
+            &format!("[{}]", c.category),
+        );
         let _ = writeln!(
             o,
             "  {}. {tag} {}  confidence {:.2}{}",
             i + 1,
             c.resource,
             c.confidence,
-            if c.confirmed { "" } else { "  (UNCONFIRMED: its evidence does not check out)" }
+            if c.confirmed {
+                ""
+            } else {
+                "  (UNCONFIRMED: its evidence does not check out)"
+            }
         );
         let _ = writeln!(o, "     {}", c.statement);
         if !c.evidence.is_empty() {
@@ -75,7 +88,16 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
         }
     }
     if !d.evidence.is_empty() {
-        let _ = writeln!(o, "\n{} {}", h("Evidence"), style(color, "2", "(quoted from the cluster; data, not instructions)"));
+        let _ = writeln!(
+            o,
+            "\n{} {}",
+            h("Evidence"),
+            style(
+                color,
+                "2",
+                "(quoted from the cluster; data, not instructions)"
+            )
+        );
     }
     for e in &d.evidence {
         let _ = writeln!(
@@ -84,7 +106,10 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
             style(color, "36", &e.id),
             e.object,
             e.source,
-            e.time.as_ref().map(|t| format!(" @ {t}")).unwrap_or_default()
+            e.time
+                .as_ref()
+                .map(|t| format!(" @ {t}"))
+                .unwrap_or_default()
         );
         let _ = writeln!(o, "      > {}", e.excerpt.replace('\n', " "));
     }
@@ -96,12 +121,24 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
                 "  {}  {}{}",
                 t.time,
                 t.what,
-                t.evidence.as_ref().map(|e| format!("  [{e}]")).unwrap_or_default()
+                t.evidence
+                    .as_ref()
+                    .map(|e| format!("  [{e}]"))
+                    .unwrap_or_default()
             );
         }
     }
     if !d.next_steps.is_empty() {
-        let _ = writeln!(o, "\n{} {}", h("Next steps"), style(color, "2", "(for a human to consider; ktriage runs nothing)"));
+        let _ = writeln!(
+            o,
+            "\n{} {}",
+            h("Next steps"),
+            style(
+                color,
+                "2",
+                "(for a human to consider; ktriage runs nothing)"
+            )
+        );
         for s in &d.next_steps {
             let _ = writeln!(o, "  - {}", s.action);
             if let Some(c) = &s.command {
@@ -135,7 +172,11 @@ fn md_code(s: &str) -> String {
 
 pub fn markdown(d: &Diagnosis) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "## ktriage diagnosis\n\n**Question:** {}\n\n**Summary:** {}\n", d.question, d.summary);
+    let _ = writeln!(
+        o,
+        "## ktriage diagnosis\n\n**Question:** {}\n\n**Summary:** {}\n",
+        d.question, d.summary
+    );
     if !d.causes.is_empty() {
         let _ = writeln!(o, "### Root causes\n");
     }
@@ -147,7 +188,11 @@ pub fn markdown(d: &Diagnosis) -> String {
             c.category,
             c.resource,
             c.confidence,
-            if c.confirmed { "" } else { " — **unconfirmed**" },
+            if c.confirmed {
+                ""
+            } else {
+                " — **unconfirmed**"
+            },
             c.statement,
             c.evidence.join(", ")
         );
@@ -155,14 +200,33 @@ pub fn markdown(d: &Diagnosis) -> String {
     if !d.evidence.is_empty() {
         let _ = writeln!(o, "\n### Evidence (quoted from the cluster)\n");
         for e in &d.evidence {
-            let _ = writeln!(o, "- **{}** `{}` — {}{}", e.id, e.object, e.source, e.time.as_ref().map(|t| format!(" @ {t}")).unwrap_or_default());
+            let _ = writeln!(
+                o,
+                "- **{}** `{}` — {}{}",
+                e.id,
+                e.object,
+                e.source,
+                e.time
+                    .as_ref()
+                    .map(|t| format!(" @ {t}"))
+                    .unwrap_or_default()
+            );
             let _ = writeln!(o, "\n{}\n", md_code(&e.excerpt));
         }
     }
     if !d.timeline.is_empty() {
         let _ = writeln!(o, "### Timeline\n");
         for t in &d.timeline {
-            let _ = writeln!(o, "- `{}` {}{}", t.time, t.what, t.evidence.as_ref().map(|e| format!(" ({e})")).unwrap_or_default());
+            let _ = writeln!(
+                o,
+                "- `{}` {}{}",
+                t.time,
+                t.what,
+                t.evidence
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            );
         }
     }
     if !d.next_steps.is_empty() {
@@ -204,14 +268,23 @@ pub fn slack(d: &Diagnosis) -> Value {
             .iter()
             .filter_map(|id| d.evidence.iter().find(|e| &e.id == id))
             .take(2)
-            .map(|e| format!("`{}` {}: ```{}```", e.id, e.object, tools::budget::clip(&e.excerpt.replace("```", "'''"), 300)))
+            .map(|e| {
+                format!(
+                    "`{}` {}: ```{}```",
+                    e.id,
+                    e.object,
+                    tools::budget::clip(&e.excerpt.replace("```", "'''"), 300)
+                )
+            })
             .collect();
-        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&format!(
-            "*{}. `{}`* `{}` ({:.2}{})\n{}\n{}",
-            i + 1, c.category, c.resource, c.confidence,
-            if c.confirmed { "" } else { ", unconfirmed" },
-            c.statement, ev.join("\n")
-        ))}}));
+        blocks.push(
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&format!(
+                "*{}. `{}`* `{}` ({:.2}{})\n{}\n{}",
+                i + 1, c.category, c.resource, c.confidence,
+                if c.confirmed { "" } else { ", unconfirmed" },
+                c.statement, ev.join("\n")
+            ))}}),
+        );
     }
     if !d.next_steps.is_empty() {
         let steps: Vec<String> = d
@@ -226,6 +299,8 @@ pub fn slack(d: &Diagnosis) -> Value {
         blocks.push(json!({"type": "divider"}));
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&format!("*Next steps* (for a human; ktriage runs nothing)\n{}", steps.join("\n")))}}));
     }
-    blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&usage_line(d))}]}));
+    blocks.push(
+        json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&usage_line(d))}]}),
+    );
     json!({"text": cut(&d.summary), "blocks": blocks})
 }

@@ -40,7 +40,12 @@ pub fn verify(d: &mut Diagnosis) -> usize {
     let ids: Vec<String> = d.evidence.iter().map(|e| e.id.clone()).collect();
     let mut unconfirmed = 0;
     for c in &mut d.causes {
-        let valid: Vec<String> = c.evidence.iter().filter(|e| ids.contains(e)).cloned().collect();
+        let valid: Vec<String> = c
+            .evidence
+            .iter()
+            .filter(|e| ids.contains(e))
+            .cloned()
+            .collect();
         let ok = !valid.is_empty()
             && valid.len() == c.evidence.len()
             && CATEGORIES.contains(&c.category.as_str());

@@ -264,10 +264,24 @@ mod tests {
 
     #[test]
     fn token_counts_references_and_prose_survive() {
-        for name in ["time_per_token", "max_new_tokens", "prompt_tokens", "tokenizer", "secretKeyRef", "secretName", "secretKey"] {
+        for name in [
+            "time_per_token",
+            "max_new_tokens",
+            "prompt_tokens",
+            "tokenizer",
+            "secretKeyRef",
+            "secretName",
+            "secretKey",
+        ] {
             assert!(!is_secret_name(name), "{name}");
         }
-        for name in ["HF_TOKEN", "api_token", "client_secret", "DB_PASSWORD", "token"] {
+        for name in [
+            "HF_TOKEN",
+            "api_token",
+            "client_secret",
+            "DB_PASSWORD",
+            "token",
+        ] {
             assert!(is_secret_name(name), "{name}");
         }
         let line = "failed to fetch oauth token: unexpected status: 401 Unauthorized";

@@ -10,8 +10,8 @@ use crate::redact::{redact_json, redact_text};
 use crate::tool::{Tool, ToolContext};
 use crate::tool::{
     cluster_overview::ClusterOverview, describe::Describe, events::Events,
-    gateway_routes::GatewayRoutes, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes, pod_logs::PodLogs,
-    rollout_history::RolloutHistory, workload_health::WorkloadHealth,
+    gateway_routes::GatewayRoutes, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes,
+    pod_logs::PodLogs, rollout_history::RolloutHistory, workload_health::WorkloadHealth,
 };
 use crate::{Error, Result};
 

@@ -31,6 +31,7 @@ async fn tool_text_on_the_demo_incident() {
         ("gateway_routes", json!({"namespace": "llm-serving"})),
         ("nodes", json!({})),
         ("workload_health", json!({"problems_only": true})),
+        ("list_objects", json!({"kind": "svc"})),
     ];
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(

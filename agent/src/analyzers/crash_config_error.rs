@@ -15,18 +15,25 @@ use regex::Regex;
 use super::*;
 
 static CONFIG: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)flag provided but not defined|unknown (flag|option|shorthand flag)|unrecognized arguments?|no such option|invalid (value|argument|configuration|config)|ImproperlyConfigured|must be (set|provided|specified)|is required but|required (env|environment|variable|setting|configuration)|environment variable .* (is )?(not set|missing|required)|missing (required )?(env|environment|config|setting)|KeyError: '[A-Z][A-Z0-9_]+'|failed to (parse|load|read) (config|configuration|settings)|error (parsing|loading|reading) (config|configuration)|cannot parse|could not parse|invalid (port|url|dsn|duration)|ValidationError|ConfigError|configuration error|Error: Cannot find module|Unknown command|usage:")
+    re(
+        r"(?i)flag provided but not defined|unknown (flag|option|shorthand flag)|unrecognized arguments?|no such option|invalid (value|argument|configuration|config)|ImproperlyConfigured|must be (set|provided|specified)|is required but|required (env|environment|variable|setting|configuration)|environment variable .* (is )?(not set|missing|required)|missing (required )?(env|environment|config|setting)|KeyError: '[A-Z][A-Z0-9_]+'|failed to (parse|load|read) (config|configuration|settings)|error (parsing|loading|reading) (config|configuration)|cannot parse|could not parse|invalid (port|url|dsn|duration)|ValidationError|ConfigError|configuration error|Error: Cannot find module|Unknown command|usage:",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     for (log, line) in log_lines(facts, &CONFIG) {
-        let Some(p) = pod_of(facts, log) else { continue };
+        let Some(p) = pod_of(facts, log) else {
+            continue;
+        };
         if !(p.restarts > 0 || p.problem) {
             continue;
         }
         let key = workload_key(p);
-        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             if c.evidence.len() < 4 {
                 let id = ev_log(store, log, line);
                 if !c.evidence.contains(&id) {

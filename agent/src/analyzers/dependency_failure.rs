@@ -16,9 +16,15 @@ use regex::Regex;
 use super::*;
 
 static DEP: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)remaining connection slots are reserved|too many (clients|connections)|connection pool (exhausted|timeout|is full)|pool (exhausted|timed out)|Timeout waiting for (idle object|connection)|HikariPool.*(Connection is not available|request timed out)|could not obtain connection|LOADING Redis is loading|READONLY You can't write|MISCONF|CLUSTERDOWN|Connection refused.*(5432|3306|6379|9092|27017)|(postgres|postgresql|mysql|redis|mongo|kafka|rabbitmq|memcached|elasticsearch|database|db)[^\n]{0,80}(connection refused|connection reset|timeout|timed out|unavailable|refused|error)|(connection refused|connection reset|timed out)[^\n]{0,80}(postgres|mysql|redis|mongo|kafka|database|db)|Broker(s)? (may not be )?available|LEADER_NOT_AVAILABLE|upstream (payment|provider|api).*(5\d\d|error|unavailable)|(status|code)[=: ]+5\d\d from|returned (HTTP )?5\d\d|503 Service Unavailable from|circuit breaker (is )?open|deadlock detected|the database system is (starting up|shutting down|in recovery mode)")
+    re(
+        r"(?i)remaining connection slots are reserved|too many (clients|connections)|connection pool (exhausted|timeout|is full)|pool (exhausted|timed out)|Timeout waiting for (idle object|connection)|HikariPool.*(Connection is not available|request timed out)|could not obtain connection|LOADING Redis is loading|READONLY You can't write|MISCONF|CLUSTERDOWN|Connection refused.*(5432|3306|6379|9092|27017)|(postgres|postgresql|mysql|redis|mongo|kafka|rabbitmq|memcached|elasticsearch|database|db)[^\n]{0,80}(connection refused|connection reset|timeout|timed out|unavailable|refused|error)|(connection refused|connection reset|timed out)[^\n]{0,80}(postgres|mysql|redis|mongo|kafka|database|db)|Broker(s)? (may not be )?available|LEADER_NOT_AVAILABLE|upstream (payment|provider|api).*(5\d\d|error|unavailable)|(status|code)[=: ]+5\d\d from|returned (HTTP )?5\d\d|503 Service Unavailable from|circuit breaker (is )?open|deadlock detected|the database system is (starting up|shutting down|in recovery mode)",
+    )
 });
-static HOST: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)\b([a-z][a-z0-9-]{2,})(?:\.[a-z0-9-]+)*\.svc|(?:host|addr|server)[=: ]+"?([a-z][a-z0-9-]{2,})"#));
+static HOST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b([a-z][a-z0-9-]{2,})(?:\.[a-z0-9-]+)*\.svc|(?:host|addr|server)[=: ]+"?([a-z][a-z0-9-]{2,})"#,
+    )
+});
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
@@ -27,10 +33,18 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         return out;
     }
     // Group by caller workload.
-    let mut by_caller: std::collections::BTreeMap<String, Vec<(&crate::investigate::PodLog, &str)>> = Default::default();
+    let mut by_caller: std::collections::BTreeMap<
+        String,
+        Vec<(&crate::investigate::PodLog, &str)>,
+    > = Default::default();
     for (log, line) in hits {
-        let Some(p) = pod_of(facts, log) else { continue };
-        by_caller.entry(resource_of(p)).or_default().push((log, line));
+        let Some(p) = pod_of(facts, log) else {
+            continue;
+        };
+        by_caller
+            .entry(resource_of(p))
+            .or_default()
+            .push((log, line));
     }
     for (caller, lines) in by_caller {
         if lines.len() < 2 {
@@ -38,18 +52,31 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         }
         let (cns, _, cname) = split_resource(&caller);
         // The dependency: a workload in the cluster whose name the errors mention.
-        let text: String = lines.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n").to_lowercase();
+        let text: String = lines
+            .iter()
+            .map(|(_, l)| *l)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_lowercase();
         let mut dep: Option<String> = None;
         for c in HOST.captures_iter(&text) {
             let host = c.get(1).or(c.get(2)).map(|m| m.as_str()).unwrap_or("");
             if host.len() < 3 || host == cname {
                 continue;
             }
-            if let Some(w) = facts.workloads.iter().find(|w| w.name == host || host.starts_with(&w.name) && w.name.len() > 3) {
+            if let Some(w) = facts
+                .workloads
+                .iter()
+                .find(|w| w.name == host || host.starts_with(&w.name) && w.name.len() > 3)
+            {
                 dep = Some(format!("{}/{}/{}", w.namespace, w.kind, w.name));
                 break;
             }
-            if let Some(s) = facts.objects.get("Service").and_then(|v| v.iter().find(|s| s.object.ends_with(&format!("/{host}")))) {
+            if let Some(s) = facts
+                .objects
+                .get("Service")
+                .and_then(|v| v.iter().find(|s| s.object.ends_with(&format!("/{host}"))))
+            {
                 dep = Some(object_resource("Service", s));
                 break;
             }
@@ -72,8 +99,15 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                 && !l.contains("slots")
                 && !l.contains("pool")
         });
-        let policies = facts.objects.get("NetworkPolicy").is_some_and(|p| !p.is_empty());
-        let evidence: Vec<String> = lines.iter().take(3).map(|(l, x)| ev_log(store, l, x)).collect();
+        let policies = facts
+            .objects
+            .get("NetworkPolicy")
+            .is_some_and(|p| !p.is_empty());
+        let evidence: Vec<String> = lines
+            .iter()
+            .take(3)
+            .map(|(l, x)| ev_log(store, l, x))
+            .collect();
         let resource = dep.clone().unwrap_or_else(|| caller.clone());
         let (_, _, dname) = split_resource(&resource);
         out.push(Candidate {

@@ -14,7 +14,9 @@ use regex::Regex;
 use super::*;
 
 static AUTH_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)Jwt (issuer is not configured|verification fails|is expired|is not yet valid|audiences? (is|are) not allowed)|Jwks (remote fetch is failed|doesn't have key)|jwt_authn|invalid_token|token (has )?expired|audience (mismatch|not allowed|invalid)|issuer (mismatch|invalid)|Invalid authentication credentials|No API key found|Unauthorized|invalid api key|signature verification failed|kid .* not found|unable to verify")
+    re(
+        r"(?i)Jwt (issuer is not configured|verification fails|is expired|is not yet valid|audiences? (is|are) not allowed)|Jwks (remote fetch is failed|doesn't have key)|jwt_authn|invalid_token|token (has )?expired|audience (mismatch|not allowed|invalid)|issuer (mismatch|invalid)|Invalid authentication credentials|No API key found|Unauthorized|invalid api key|signature verification failed|kid .* not found|unable to verify",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -27,7 +29,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         return Vec::new();
     }
     let route = top_route(&hits);
-    let route_ns = route.as_deref().and_then(|r| r.split_once('/')).map(|(ns, _)| ns.to_string());
+    let route_ns = route
+        .as_deref()
+        .and_then(|r| r.split_once('/'))
+        .map(|(ns, _)| ns.to_string());
     let mut evidence = Vec::new();
     if let Some(a) = hits.first() {
         evidence.push(ev_access(store, a, hits.len()));
@@ -38,7 +43,12 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let policy = object_in(facts, "SecurityPolicy", route_ns.as_deref(), None)
         .or_else(|| object_in(facts, "SecurityPolicy", None, None));
     let resource = if let Some(p) = policy {
-        evidence.push(store.add("list_objects SecurityPolicy", object_resource("SecurityPolicy", p), None, format!("{} {}", p.object, p.summary)));
+        evidence.push(store.add(
+            "list_objects SecurityPolicy",
+            object_resource("SecurityPolicy", p),
+            None,
+            format!("{} {}", p.object, p.summary),
+        ));
         object_resource("SecurityPolicy", p)
     } else if let Some(r) = &route {
         let (ns, name) = r.split_once('/').unwrap_or(("", r));
@@ -46,7 +56,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     } else {
         hits.first()
             .map(|a| resource_of_pod(facts, &a.log.namespace, &a.log.pod))
-            .or_else(|| text.first().map(|(l, _)| resource_of_pod(facts, &l.namespace, &l.pod)))
+            .or_else(|| {
+                text.first()
+                    .map(|(l, _)| resource_of_pod(facts, &l.namespace, &l.pod))
+            })
             .unwrap_or_default()
     };
     let (ns, kind, name) = split_resource(&resource);
@@ -63,8 +76,18 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         workload: None,
         depends_on: Vec::new(),
         next_steps: vec![
-            step("Compare the authentication settings (issuer, JWKS URI, audiences, keys) with what the identity provider issues now", Some(format!("{} get {} {name} -o yaml", kns(&ns), kind.to_lowercase()))),
-            step("Decode a rejected token's header and claims (iss, aud, kid, exp) from a failing client to see which check fails", None),
+            step(
+                "Compare the authentication settings (issuer, JWKS URI, audiences, keys) with what the identity provider issues now",
+                Some(format!(
+                    "{} get {} {name} -o yaml",
+                    kns(&ns),
+                    kind.to_lowercase()
+                )),
+            ),
+            step(
+                "Decode a rejected token's header and claims (iss, aud, kid, exp) from a failing client to see which check fails",
+                None,
+            ),
         ],
     }]
 }

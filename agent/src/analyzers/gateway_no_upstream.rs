@@ -19,7 +19,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             if !b.exists || !b.port_ok {
                 continue; // route-misconfig
             }
-            let (bns, bname) = b.service.split_once('/').unwrap_or(("", b.service.as_str()));
+            let (bns, bname) = b
+                .service
+                .split_once('/')
+                .unwrap_or(("", b.service.as_str()));
             let bname = bname.split(':').next().unwrap_or(bname);
             let route_hits: Vec<_> = h503
                 .iter()
@@ -27,8 +30,17 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                 .collect();
             let refused: Vec<_> = route_hits
                 .iter()
-                .filter(|a| a.flags.contains("UF") || a.flags.contains("URX") || a.line.contains("connection failure") || a.line.contains("connection refused"))
-                .filter(|a| !(a.line.contains("TLS") || a.line.contains("CERTIFICATE") || a.line.contains("SSL")))
+                .filter(|a| {
+                    a.flags.contains("UF")
+                        || a.flags.contains("URX")
+                        || a.line.contains("connection failure")
+                        || a.line.contains("connection refused")
+                })
+                .filter(|a| {
+                    !(a.line.contains("TLS")
+                        || a.line.contains("CERTIFICATE")
+                        || a.line.contains("SSL"))
+                })
                 .collect();
             let no_endpoints = b.ready_endpoints == 0;
             if !no_endpoints && refused.is_empty() {
@@ -54,7 +66,13 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             let statement = if no_endpoints && b.not_ready_endpoints == 0 {
                 format!(
                     "The gateway answers 503 on route {}: its backend Service {} selects no pods (selector {}), so there is no upstream to send to.",
-                    r.route, b.service, if b.selector.is_empty() { "none" } else { &b.selector }
+                    r.route,
+                    b.service,
+                    if b.selector.is_empty() {
+                        "none"
+                    } else {
+                        &b.selector
+                    }
                 )
             } else if no_endpoints {
                 format!(

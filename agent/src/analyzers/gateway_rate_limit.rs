@@ -13,7 +13,9 @@ use regex::Regex;
 use super::*;
 
 static LIMIT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)limiting requests, excess|API rate limit exceeded|rate[_ ]limit(ed)?|x-envoy-ratelimited|too many requests|local_rate_limited|request_rate_limited")
+    re(
+        r"(?i)limiting requests, excess|API rate limit exceeded|rate[_ ]limit(ed)?|x-envoy-ratelimited|too many requests|local_rate_limited|request_rate_limited",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -22,26 +24,54 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     if hits.len() < 3 && text.is_empty() {
         return Vec::new();
     }
-    let by_gateway = hits.iter().filter(|a| a.flags.contains("RL") || !a.line.contains("via_upstream")).count();
+    let by_gateway = hits
+        .iter()
+        .filter(|a| a.flags.contains("RL") || !a.line.contains("via_upstream"))
+        .count();
     let route = top_route(&hits);
-    let route_ns = route.as_deref().and_then(|r| r.split_once('/')).map(|(ns, _)| ns.to_string());
+    let route_ns = route
+        .as_deref()
+        .and_then(|r| r.split_once('/'))
+        .map(|(ns, _)| ns.to_string());
     let mut evidence = Vec::new();
-    if let Some(a) = hits.iter().find(|a| a.flags.contains("RL")).or(hits.first()) {
+    if let Some(a) = hits
+        .iter()
+        .find(|a| a.flags.contains("RL"))
+        .or(hits.first())
+    {
         evidence.push(ev_access(store, a, hits.len()));
     }
     for (log, line) in text.iter().take(2) {
         evidence.push(ev_log(store, log, line));
     }
-    let policy = object_in(facts, "BackendTrafficPolicy", route_ns.as_deref(), route.as_deref().and_then(|r| r.split_once('/')).map(|(_, n)| n))
-        .or_else(|| object_in(facts, "BackendTrafficPolicy", None, None));
+    let policy = object_in(
+        facts,
+        "BackendTrafficPolicy",
+        route_ns.as_deref(),
+        route
+            .as_deref()
+            .and_then(|r| r.split_once('/'))
+            .map(|(_, n)| n),
+    )
+    .or_else(|| object_in(facts, "BackendTrafficPolicy", None, None));
     let resource = if let Some(p) = policy {
-        evidence.push(store.add("list_objects BackendTrafficPolicy", object_resource("BackendTrafficPolicy", p), None, format!("{} {}", p.object, p.summary)));
+        evidence.push(store.add(
+            "list_objects BackendTrafficPolicy",
+            object_resource("BackendTrafficPolicy", p),
+            None,
+            format!("{} {}", p.object, p.summary),
+        ));
         object_resource("BackendTrafficPolicy", p)
     } else if let Some(r) = &route {
         let (ns, name) = r.split_once('/').unwrap_or(("", r));
         format!("{ns}/HTTPRoute/{name}")
     } else if let Some(i) = object_in(facts, "Ingress", None, None) {
-        evidence.push(store.add("list_objects Ingress", object_resource("Ingress", i), None, format!("{} {}", i.object, i.summary)));
+        evidence.push(store.add(
+            "list_objects Ingress",
+            object_resource("Ingress", i),
+            None,
+            format!("{} {}", i.object, i.summary),
+        ));
         object_resource("Ingress", i)
     } else {
         hits.first()
@@ -56,14 +86,28 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             "The gateway rejects requests with 429 Too Many Requests: a rate limit ({kind} {name}) is lower than the traffic it now receives ({} rate-limited answers in the access log read).",
             hits.len()
         ),
-        confidence: if by_gateway > 0 || !text.is_empty() { 0.82 } else { 0.55 },
+        confidence: if by_gateway > 0 || !text.is_empty() {
+            0.82
+        } else {
+            0.55
+        },
         evidence,
         analyzer: "gateway-rate-limit",
         workload: None,
         depends_on: Vec::new(),
         next_steps: vec![
-            step("Read the rate-limit rule and when it last changed", Some(format!("{} get {} {name} -o yaml", kns(&ns), kind.to_lowercase()))),
-            step("Find which clients take the budget (top callers by x-forwarded-for / API key in the access log) and raise the limit or give that client its own bucket", None),
+            step(
+                "Read the rate-limit rule and when it last changed",
+                Some(format!(
+                    "{} get {} {name} -o yaml",
+                    kns(&ns),
+                    kind.to_lowercase()
+                )),
+            ),
+            step(
+                "Find which clients take the budget (top callers by x-forwarded-for / API key in the access log) and raise the limit or give that client its own bucket",
+                None,
+            ),
         ],
     }]
 }

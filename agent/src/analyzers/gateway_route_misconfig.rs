@@ -11,7 +11,10 @@ use super::*;
 
 /// Services in the same namespace whose names share a long stretch with `wanted`
 /// (`ns/name[:port]`): the likely rename target.
-fn similar_services<'a>(facts: &'a Facts, wanted: &str) -> Vec<&'a tools::tool::list_objects::ObjectLine> {
+fn similar_services<'a>(
+    facts: &'a Facts,
+    wanted: &str,
+) -> Vec<&'a tools::tool::list_objects::ObjectLine> {
     let (ns, name) = wanted.split_once('/').unwrap_or(("", wanted));
     let name = name.split(':').next().unwrap_or(name);
     let parts: Vec<&str> = name.split('-').filter(|p| p.len() >= 3).collect();
@@ -27,7 +30,7 @@ fn similar_services<'a>(facts: &'a Facts, wanted: &str) -> Vec<&'a tools::tool::
             (other != name && shared > 0).then_some((shared, s))
         })
         .collect();
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|x| std::cmp::Reverse(x.0));
     out.into_iter().map(|(_, s)| s).take(2).collect()
 }
 
@@ -35,17 +38,17 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out = Vec::new();
     let nr = access_lines(facts, |s| s == 404 || s == 500);
     for r in &facts.routes {
-        let bad_cond = r
-            .conditions
-            .iter()
-            .find(|c| (c.starts_with("Accepted=") || c.starts_with("ResolvedRefs=")) && !c.contains("=True"));
+        let bad_cond = r.conditions.iter().find(|c| {
+            (c.starts_with("Accepted=") || c.starts_with("ResolvedRefs=")) && !c.contains("=True")
+        });
         let bad_backend = r.backends.iter().find(|b| !b.exists || !b.port_ok);
         let redirect_only = r.backends.is_empty()
             && r.rules.iter().any(|x| {
                 let x = x.to_lowercase();
                 x.contains("redirect") || x.contains("urlrewrite") || x.contains("directresponse")
             });
-        if bad_cond.is_none() && bad_backend.is_none() && (!r.backends.is_empty() || redirect_only) {
+        if bad_cond.is_none() && bad_backend.is_none() && (!r.backends.is_empty() || redirect_only)
+        {
             continue;
         }
         let mut evidence = vec![store.add(
@@ -72,7 +75,12 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             (_, Some(b)) if !b.exists => {
                 let similar = similar_services(facts, &b.service);
                 if let Some(s) = similar.first() {
-                    evidence.push(store.add("list_objects Service", object_resource("Service", s), None, format!("{} {}", s.object, s.summary)));
+                    evidence.push(store.add(
+                        "list_objects Service",
+                        object_resource("Service", s),
+                        None,
+                        format!("{} {}", s.object, s.summary),
+                    ));
                 }
                 format!(
                     "its backendRef names Service {}, which does not exist{}",
@@ -83,7 +91,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                         .unwrap_or_default()
                 )
             }
-            (_, Some(b)) => format!("its backendRef port is not a port Service {} declares", b.service),
+            (_, Some(b)) => format!(
+                "its backendRef port is not a port Service {} declares",
+                b.service
+            ),
             (Some(c), None) => format!("it is not working: {}", tools::budget::clip(c, 200)),
             (None, None) => "it has no backend".into(),
         };

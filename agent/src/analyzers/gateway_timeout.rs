@@ -13,7 +13,9 @@ use regex::Regex;
 use super::*;
 
 static TIMEOUT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)upstream request timeout|upstream timed out|Gateway Time-?out|stream timeout|response timeout|context deadline exceeded .*upstream|proxy_read_timeout")
+    re(
+        r"(?i)upstream request timeout|upstream timed out|Gateway Time-?out|stream timeout|response timeout|context deadline exceeded .*upstream|proxy_read_timeout",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -27,7 +29,11 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     }
     let route = top_route(&hits);
     let mut evidence = Vec::new();
-    if let Some(a) = hits.iter().find(|a| a.flags.contains("UT")).or(hits.first()) {
+    if let Some(a) = hits
+        .iter()
+        .find(|a| a.flags.contains("UT"))
+        .or(hits.first())
+    {
         evidence.push(ev_access(store, a, hits.len()));
     }
     for (log, line) in text.iter().take(2) {
@@ -36,9 +42,17 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut timeout_rule = None;
     for r in &facts.routes {
         if route.as_deref().is_none_or(|x| x == r.route)
-            && let Some(rule) = r.rules.iter().find(|x| x.to_lowercase().contains("timeout"))
+            && let Some(rule) = r
+                .rules
+                .iter()
+                .find(|x| x.to_lowercase().contains("timeout"))
         {
-            evidence.push(store.add("gateway_routes", format!("{}/{}", r.kind, r.route), None, format!("{}: {rule}", r.route)));
+            evidence.push(store.add(
+                "gateway_routes",
+                format!("{}/{}", r.kind, r.route),
+                None,
+                format!("{}: {rule}", r.route),
+            ));
             timeout_rule = Some(rule.clone());
             break;
         }
@@ -47,12 +61,20 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         let (ns, name) = r.split_once('/').unwrap_or(("", r));
         format!("{ns}/HTTPRoute/{name}")
     } else if let Some(i) = object_in(facts, "Ingress", None, None) {
-        evidence.push(store.add("list_objects Ingress", object_resource("Ingress", i), None, format!("{} {}", i.object, i.summary)));
+        evidence.push(store.add(
+            "list_objects Ingress",
+            object_resource("Ingress", i),
+            None,
+            format!("{} {}", i.object, i.summary),
+        ));
         object_resource("Ingress", i)
     } else {
         hits.first()
             .map(|a| resource_of_pod(facts, &a.log.namespace, &a.log.pod))
-            .or_else(|| text.first().map(|(l, _)| resource_of_pod(facts, &l.namespace, &l.pod)))
+            .or_else(|| {
+                text.first()
+                    .map(|(l, _)| resource_of_pod(facts, &l.namespace, &l.pod))
+            })
             .unwrap_or_default()
     };
     let (ns, kind, name) = split_resource(&resource);
@@ -61,17 +83,33 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         resource,
         statement: format!(
             "The gateway answers 504 Gateway Timeout: the timeout on {kind} {name}{} is shorter than the backend's response time for long generations, so slow requests are cut off ({} timed-out requests in the log read).",
-            timeout_rule.map(|t| format!(" ({})", tools::budget::clip(&t, 80))).unwrap_or_default(),
+            timeout_rule
+                .map(|t| format!(" ({})", tools::budget::clip(&t, 80)))
+                .unwrap_or_default(),
             hits.len()
         ),
-        confidence: if hits.iter().any(|a| a.flags.contains("UT")) || !text.is_empty() { 0.84 } else { 0.6 },
+        confidence: if hits.iter().any(|a| a.flags.contains("UT")) || !text.is_empty() {
+            0.84
+        } else {
+            0.6
+        },
         evidence,
         analyzer: "gateway-timeout",
         workload: None,
         depends_on: Vec::new(),
         next_steps: vec![
-            step("Compare the configured request timeout with the backend's p99 latency for long completions", Some(format!("{} get {} {name} -o yaml", kns(&ns), kind.to_lowercase()))),
-            step("Raise the route/proxy timeout above the longest expected generation, or stream responses so the first byte arrives in time", None),
+            step(
+                "Compare the configured request timeout with the backend's p99 latency for long completions",
+                Some(format!(
+                    "{} get {} {name} -o yaml",
+                    kns(&ns),
+                    kind.to_lowercase()
+                )),
+            ),
+            step(
+                "Raise the route/proxy timeout above the longest expected generation, or stream responses so the first byte arrives in time",
+                None,
+            ),
         ],
     }]
 }

@@ -13,7 +13,9 @@ use regex::Regex;
 use super::*;
 
 static TLS: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)certificate (has )?expired|certificate is not yet valid|x509: certificate|CERTIFICATE_VERIFY_FAILED|TLS error|TLS_error|SSL routines|tls: (failed|bad certificate|handshake failure)|certificate is valid for|does not match (the )?(SAN|hostname|subject)|hostname mismatch|SAN mismatch|handshake fail|unknown (certificate )?authority|certificate verify failed|Failed to renew|Error presenting challenge|presenting challenge|challenge (failed|invalid|errored)|Failed to (create|finalize) order|order .* (failed|invalid|errored)|certificate signed by unknown authority")
+    re(
+        r"(?i)certificate (has )?expired|certificate is not yet valid|x509: certificate|CERTIFICATE_VERIFY_FAILED|TLS error|TLS_error|SSL routines|tls: (failed|bad certificate|handshake failure)|certificate is valid for|does not match (the )?(SAN|hostname|subject)|hostname mismatch|SAN mismatch|handshake fail|unknown (certificate )?authority|certificate verify failed|Failed to renew|Error presenting challenge|presenting challenge|challenge (failed|invalid|errored)|Failed to (create|finalize) order|order .* (failed|invalid|errored)|certificate signed by unknown authority",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -22,17 +24,34 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut strong = false;
     if let Some(certs) = facts.objects.get("Certificate") {
         for c in certs.iter().filter(|c| c.summary.contains("Ready=False")) {
-            evidence.push(store.add("list_objects Certificate", object_resource("Certificate", c), None, format!("{} {}", c.object, c.summary)));
+            evidence.push(store.add(
+                "list_objects Certificate",
+                object_resource("Certificate", c),
+                None,
+                format!("{} {}", c.object, c.summary),
+            ));
             resource.get_or_insert_with(|| object_resource("Certificate", c));
             strong = true;
         }
     }
-    for e in facts.events.iter().filter(|e| TLS.is_match(&e.message) || TLS.is_match(&e.reason)) {
+    for e in facts
+        .events
+        .iter()
+        .filter(|e| TLS.is_match(&e.message) || TLS.is_match(&e.reason))
+    {
         if evidence.len() < 5 {
             evidence.push(ev_event(store, e));
         }
         let (ns, kind, name) = event_object(e);
-        if matches!(kind.as_str(), "Certificate" | "CertificateRequest" | "Order" | "Challenge" | "Gateway" | "BackendTLSPolicy") {
+        if matches!(
+            kind.as_str(),
+            "Certificate"
+                | "CertificateRequest"
+                | "Order"
+                | "Challenge"
+                | "Gateway"
+                | "BackendTLSPolicy"
+        ) {
             strong = true;
             if kind == "Certificate" || kind == "BackendTLSPolicy" {
                 resource.get_or_insert_with(|| format!("{ns}/{kind}/{name}"));
@@ -49,7 +68,9 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     if evidence.is_empty() || !strong {
         return Vec::new();
     }
-    let backend = lines.iter().any(|(_, l)| l.contains("upstream") || l.contains("TLS_error") || l.contains("valid for"));
+    let backend = lines
+        .iter()
+        .any(|(_, l)| l.contains("upstream") || l.contains("TLS_error") || l.contains("valid for"));
     if resource.is_none()
         && backend
         && let Some(p) = object_in(facts, "BackendTLSPolicy", None, None)
@@ -60,13 +81,40 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         .or_else(|| object_in(facts, "Gateway", None, None).map(|g| object_resource("Gateway", g)))
         .unwrap_or_default();
     let (ns, kind, name) = split_resource(&resource);
-    if let Some(o) = facts.objects.get(&kind).and_then(|v| v.iter().find(|o| o.object == format!("{ns}/{name}"))) {
-        evidence.push(store.add(format!("list_objects {kind}"), resource.clone(), None, format!("{} {}", o.object, o.summary)));
+    if let Some(o) = facts
+        .objects
+        .get(&kind)
+        .and_then(|v| v.iter().find(|o| o.object == format!("{ns}/{name}")))
+    {
+        evidence.push(store.add(
+            format!("list_objects {kind}"),
+            resource.clone(),
+            None,
+            format!("{} {}", o.object, o.summary),
+        ));
     }
     // The challenge/order errors say why renewal fails; quote them.
-    for (k, objs) in facts.objects.iter().filter(|(k, _)| matches!(k.as_str(), "Challenge" | "Order" | "CertificateRequest")) {
-        for o in objs.iter().filter(|o| TLS.is_match(&o.summary) || o.summary.contains("False") || o.summary.contains("errored") || o.summary.contains("invalid")).take(2) {
-            evidence.push(store.add(format!("list_objects {k}"), object_resource(k, o), None, format!("{} {}", o.object, o.summary)));
+    for (k, objs) in facts
+        .objects
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "Challenge" | "Order" | "CertificateRequest"))
+    {
+        for o in objs
+            .iter()
+            .filter(|o| {
+                TLS.is_match(&o.summary)
+                    || o.summary.contains("False")
+                    || o.summary.contains("errored")
+                    || o.summary.contains("invalid")
+            })
+            .take(2)
+        {
+            evidence.push(store.add(
+                format!("list_objects {k}"),
+                object_resource(k, o),
+                None,
+                format!("{} {}", o.object, o.summary),
+            ));
         }
     }
     vec![Candidate {
@@ -82,13 +130,32 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         depends_on: Vec::new(),
         next_steps: if kind == "BackendTLSPolicy" {
             vec![
-                step("Compare the hostname the policy validates with the names (SANs) in the backend's serving certificate", Some(format!("{} get backendtlspolicy {name} -o yaml", kns(&ns)))),
-                step("Make them agree: set the policy's hostname to a name the certificate covers, or serve a certificate that covers the policy's hostname", None),
+                step(
+                    "Compare the hostname the policy validates with the names (SANs) in the backend's serving certificate",
+                    Some(format!("{} get backendtlspolicy {name} -o yaml", kns(&ns))),
+                ),
+                step(
+                    "Make them agree: set the policy's hostname to a name the certificate covers, or serve a certificate that covers the policy's hostname",
+                    None,
+                ),
             ]
         } else {
             vec![
-                step("Check the certificate's validity dates, names and renewal status", Some(format!("{} describe {} {name}", kns(&ns), kind.to_lowercase()))),
-                step("If renewal is failing, read why in the ACME order and challenge status and fix that (DNS/HTTP solver access), then renewal resumes", Some(format!("{} get certificaterequests,orders,challenges", kns(&ns)))),
+                step(
+                    "Check the certificate's validity dates, names and renewal status",
+                    Some(format!(
+                        "{} describe {} {name}",
+                        kns(&ns),
+                        kind.to_lowercase()
+                    )),
+                ),
+                step(
+                    "If renewal is failing, read why in the ACME order and challenge status and fix that (DNS/HTTP solver access), then renewal resumes",
+                    Some(format!(
+                        "{} get certificaterequests,orders,challenges",
+                        kns(&ns)
+                    )),
+                ),
             ]
         },
     }]

@@ -14,10 +14,14 @@ use regex::Regex;
 use super::*;
 
 static XID: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\bXid\b|fallen off the bus|GPU has fallen|double[- ]bit ECC|uncorrectable ECC|ECC error|marking (device|GPU) .*unhealthy|device .* (is )?unhealthy|Unhealthy device|NVRM:|GPU is lost|nvidia-smi has failed|Unable to determine the device handle|row remapping failure")
+    re(
+        r"(?i)\bXid\b|fallen off the bus|GPU has fallen|double[- ]bit ECC|uncorrectable ECC|ECC error|marking (device|GPU) .*unhealthy|device .* (is )?unhealthy|Unhealthy device|NVRM:|GPU is lost|nvidia-smi has failed|Unable to determine the device handle|row remapping failure",
+    )
 });
 static CUDA_FAIL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)CUDA error: (unspecified launch failure|an illegal memory access|uncorrectable ECC|device-side assert|unknown error)|cudaErrorLaunchFailure|CUDA_ERROR_ECC_UNCORRECTABLE|no CUDA-capable device is detected|CUDA driver version is insufficient")
+    re(
+        r"(?i)CUDA error: (unspecified launch failure|an illegal memory access|uncorrectable ECC|device-side assert|unknown error)|cudaErrorLaunchFailure|CUDA_ERROR_ECC_UNCORRECTABLE|no CUDA-capable device is detected|CUDA driver version is insufficient",
+    )
 });
 static NODE_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"[a-z0-9][a-z0-9.-]*[a-z0-9]"));
 
@@ -35,7 +39,10 @@ fn node_of<'a>(facts: &'a Facts, ns: &str, pod_name: &str, line: &str) -> Option
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let add = |node: &str, ev: String, strong: bool, out: &mut Vec<Candidate>| {
-        if let Some(c) = out.iter_mut().find(|c| c.resource == format!("Node/{node}")) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.resource == format!("Node/{node}"))
+        {
             if !c.evidence.contains(&ev) && c.evidence.len() < 6 {
                 c.evidence.push(ev);
                 c.confidence = (c.confidence + 0.03).min(0.92);
@@ -74,7 +81,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         }
     }
     for n in &facts.nodes {
-        let gpu_node = !n.gpus.is_empty() || n.labels_of_note.iter().any(|l| l.contains("gpu") || l.contains("nvidia"));
+        let gpu_node = !n.gpus.is_empty()
+            || n.labels_of_note
+                .iter()
+                .any(|l| l.contains("gpu") || l.contains("nvidia"));
         if !gpu_node {
             continue;
         }
@@ -93,7 +103,11 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                     "Ready={} {} gpus {} taints {}",
                     n.ready,
                     n.bad_conditions.join(", "),
-                    n.gpus.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(" "),
+                    n.gpus
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     n.taints.join(", ")
                 ),
             );

@@ -15,9 +15,12 @@ use regex::Regex;
 use super::*;
 
 static GPU_SCHED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)Insufficient (nvidia\.com/gpu|amd\.com/gpu|gpu)|nvidia\.com/gpu|untolerated taint.*(gpu|nvidia)|didn't match Pod's node affinity/selector|didn't match node selector|node\(s\) had untolerated taint")
+    re(
+        r"(?i)Insufficient (nvidia\.com/gpu|amd\.com/gpu|gpu)|nvidia\.com/gpu|untolerated taint.*(gpu|nvidia)|didn't match Pod's node affinity/selector|didn't match node selector|node\(s\) had untolerated taint",
+    )
 });
-static SCHED: LazyLock<Regex> = LazyLock::new(|| re(r"^(FailedScheduling|NotTriggerScaleUp|FailedScaleUp)$"));
+static SCHED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(FailedScheduling|NotTriggerScaleUp|FailedScaleUp)$"));
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
@@ -26,7 +29,9 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         if kind != "Pod" {
             continue;
         }
-        let Some(p) = pod(facts, &ns, &name) else { continue };
+        let Some(p) = pod(facts, &ns, &name) else {
+            continue;
+        };
         if p.status != "Pending" {
             continue;
         }
@@ -35,24 +40,50 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             continue;
         }
         let key = workload_key(p);
-        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             if c.evidence.len() < 4 {
                 c.evidence.push(ev_event(store, e));
             }
             continue;
         }
         let mut evidence = vec![ev_event(store, e), ev_pod(store, p)];
-        for sc in facts.events.iter().filter(|x| x.reason == "NotTriggerScaleUp" && x.object.ends_with(&format!("/{name}"))).take(1) {
+        for sc in facts
+            .events
+            .iter()
+            .filter(|x| x.reason == "NotTriggerScaleUp" && x.object.ends_with(&format!("/{name}")))
+            .take(1)
+        {
             evidence.push(ev_event(store, sc));
         }
         let gpus: Vec<String> = facts
             .nodes
             .iter()
             .filter(|n| !n.gpus.is_empty())
-            .map(|n| format!("{} {}", n.name, n.gpus.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(" ")))
+            .map(|n| {
+                format!(
+                    "{} {}",
+                    n.name,
+                    n.gpus
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            })
             .collect();
         if !gpus.is_empty() {
-            evidence.push(store.add("nodes", "nodes", None, format!("GPU nodes (capacity/allocatable/requested): {}", gpus.join("; "))));
+            evidence.push(store.add(
+                "nodes",
+                "nodes",
+                None,
+                format!(
+                    "GPU nodes (capacity/allocatable/requested): {}",
+                    gpus.join("; ")
+                ),
+            ));
         }
         let why = if e.message.contains("Insufficient") {
             "not enough free GPUs on any node"
@@ -62,7 +93,9 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             "its node selector/affinity matches no GPU node"
         };
         let (wns, wkind, wname) = split_resource(&resource_of(p));
-        let mut statement = format!("Pods of {wname} stay Pending: the scheduler cannot place them on a GPU node ({why}).");
+        let mut statement = format!(
+            "Pods of {wname} stay Pending: the scheduler cannot place them on a GPU node ({why})."
+        );
         if let Some((id, sentence)) = cite_rollout(facts, store, &key) {
             evidence.push(id);
             statement.push_str(&format!(" {sentence}."));

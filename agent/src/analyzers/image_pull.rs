@@ -11,8 +11,13 @@ use regex::Regex;
 
 use super::*;
 
-static WAITING: LazyLock<Regex> = LazyLock::new(|| re(r"ErrImagePull|ImagePullBackOff|InvalidImageName|ErrImageNeverPull"));
-static PULL_EVENT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)Failed to pull image|pull access denied|manifest unknown|not found: manifest|unauthorized|Back-off pulling image"));
+static WAITING: LazyLock<Regex> =
+    LazyLock::new(|| re(r"ErrImagePull|ImagePullBackOff|InvalidImageName|ErrImageNeverPull"));
+static PULL_EVENT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)Failed to pull image|pull access denied|manifest unknown|not found: manifest|unauthorized|Back-off pulling image",
+    )
+});
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
@@ -21,7 +26,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             continue;
         }
         let key = workload_key(p);
-        if out.iter().any(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if out
+            .iter()
+            .any(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             continue;
         }
         let mut evidence = vec![ev_pod(store, p)];
@@ -29,15 +37,23 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         for e in facts
             .events
             .iter()
-            .filter(|e| e.object.ends_with(&format!("/{}", p.name)) && PULL_EVENT.is_match(&e.message))
+            .filter(|e| {
+                e.object.ends_with(&format!("/{}", p.name)) && PULL_EVENT.is_match(&e.message)
+            })
             .take(2)
         {
             evidence.push(ev_event(store, e));
             if detail.is_empty() {
                 let m = e.message.to_lowercase();
-                detail = if m.contains("manifest unknown") || m.contains("not found") || m.contains("notfound") {
+                detail = if m.contains("manifest unknown")
+                    || m.contains("not found")
+                    || m.contains("notfound")
+                {
                     " The tag does not exist in the registry.".into()
-                } else if m.contains("denied") || m.contains("unauthorized") || m.contains("forbidden") {
+                } else if m.contains("denied")
+                    || m.contains("unauthorized")
+                    || m.contains("forbidden")
+                {
                     " The registry refuses access (credentials or permissions).".into()
                 } else {
                     String::new()
@@ -45,7 +61,8 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             }
         }
         let (ns, _, name) = split_resource(&resource_of(p));
-        let mut statement = format!("{name} cannot start: its image cannot be pulled (ImagePullBackOff).{detail}");
+        let mut statement =
+            format!("{name} cannot start: its image cannot be pulled (ImagePullBackOff).{detail}");
         if let Some((id, sentence)) = cite_rollout(facts, store, &key) {
             evidence.push(id);
             statement.push_str(&format!(" {sentence}."));

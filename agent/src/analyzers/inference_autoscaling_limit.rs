@@ -15,14 +15,19 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     };
     let num = |s: &str, key: &str| -> Option<i64> {
         let i = s.find(key)? + key.len();
-        s[i..].split(|c: char| !c.is_ascii_digit()).find(|x| !x.is_empty())?.parse().ok()
+        s[i..]
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|x| !x.is_empty())?
+            .parse()
+            .ok()
     };
     for h in hpas {
         let s = &h.summary;
         let current = num(s, "current ");
         let desired = num(s, "desired ");
         let max = num(s, "max ");
-        let limited = s.contains("ScalingLimited=True") && (s.contains("TooManyReplicas") || s.contains("maximum"));
+        let limited = s.contains("ScalingLimited=True")
+            && (s.contains("TooManyReplicas") || s.contains("maximum"));
         let at_max = matches!((current, max), (Some(c), Some(m)) if c >= m)
             && matches!((desired, max), (Some(d), Some(m)) if d >= m);
         if !(limited || at_max) {
@@ -35,8 +40,15 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .and_then(|t| t.split_once('/'))
             .map(|(k, n)| (k.to_string(), n.to_string()))
             .unwrap_or_else(|| ("Deployment".into(), name.to_string()));
-        let ev = store.add("list_objects HorizontalPodAutoscaler", format!("{ns}/HorizontalPodAutoscaler/{name}"), None, format!("{} {}", h.object, s));
-        let model = facts.pods.iter().any(|p| p.namespace == ns && p.name.starts_with(&target) && is_model_server(facts, ns, &p.name));
+        let ev = store.add(
+            "list_objects HorizontalPodAutoscaler",
+            format!("{ns}/HorizontalPodAutoscaler/{name}"),
+            None,
+            format!("{} {}", h.object, s),
+        );
+        let model = facts.pods.iter().any(|p| {
+            p.namespace == ns && p.name.starts_with(&target) && is_model_server(facts, ns, &p.name)
+        });
         out.push(Candidate {
             category: "inference-autoscaling-limit",
             // The workload whose capacity is capped is what a human scales; the HPA is evidence.

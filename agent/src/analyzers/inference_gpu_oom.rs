@@ -15,23 +15,34 @@ use regex::Regex;
 use super::*;
 
 static OOM: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)CUDA out of memory|OutOfMemoryError|CUDA error: out of memory|cudaErrorMemoryAllocation|CUBLAS_STATUS_ALLOC_FAILED|out of memory on (device|GPU)|Not enough (GPU )?memory|insufficient GPU memory|KV cache.*(larger than|exceeds) the (available|max)|No available memory for the cache blocks")
+    re(
+        r"(?i)CUDA out of memory|OutOfMemoryError|CUDA error: out of memory|cudaErrorMemoryAllocation|CUBLAS_STATUS_ALLOC_FAILED|out of memory on (device|GPU)|Not enough (GPU )?memory|insufficient GPU memory|KV cache.*(larger than|exceeds) the (available|max)|No available memory for the cache blocks",
+    )
 });
 static GPU_CONTEXT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)cuda|gpu|cublas|torch|device"));
 static FLAGS: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)max[-_]model[-_]len|max[-_]num[-_](seqs|batched[-_]tokens)|gpu[-_]memory[-_]utilization|max[-_](batch[-_])?(total|input)[-_]tokens|max[-_]batch[-_]prefill[-_]tokens|tensor[-_]parallel|quantiz|dtype|cuda[-_]memory[-_]fraction|max[-_]batch[-_]size")
+    re(
+        r"(?i)max[-_]model[-_]len|max[-_]num[-_](seqs|batched[-_]tokens)|gpu[-_]memory[-_]utilization|max[-_](batch[-_])?(total|input)[-_]tokens|max[-_]batch[-_]prefill[-_]tokens|tensor[-_]parallel|quantiz|dtype|cuda[-_]memory[-_]fraction|max[-_]batch[-_]size",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     for (log, line) in log_lines(facts, &OOM) {
-        let Some(p) = pod_of(facts, log) else { continue };
+        let Some(p) = pod_of(facts, log) else {
+            continue;
+        };
         if !GPU_CONTEXT.is_match(line) && !is_model_server(facts, &p.namespace, &p.name) {
             continue;
         }
         let key = workload_key(p);
-        if out.iter().any(|c| c.workload.as_deref() == Some(key.as_str())) {
-            if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str()))
+        if out
+            .iter()
+            .any(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
+            if let Some(c) = out
+                .iter_mut()
+                .find(|c| c.workload.as_deref() == Some(key.as_str()))
                 && c.evidence.len() < 4
             {
                 let id = ev_log(store, log, line);

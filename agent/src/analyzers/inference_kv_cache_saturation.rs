@@ -13,7 +13,9 @@ use regex::Regex;
 use super::*;
 
 static PREEMPT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)preempted by PreemptionMode|not enough KV cache space|KV cache (is )?(full|exhausted)|Cannot allocate KV cache|no free (KV )?blocks|waiting for free blocks|max_total_tokens.*(exceeded|reached)|Model is overloaded|queue is full|Request queue full|too many pending requests")
+    re(
+        r"(?i)preempted by PreemptionMode|not enough KV cache space|KV cache (is )?(full|exhausted)|Cannot allocate KV cache|no free (KV )?blocks|waiting for free blocks|max_total_tokens.*(exceeded|reached)|Model is overloaded|queue is full|Request queue full|too many pending requests",
+    )
 });
 static USAGE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(GPU )?KV cache usage: (9[0-9](\.[0-9]+)?|100(\.0+)?)%"));
@@ -23,7 +25,7 @@ static QUEUE_TIME: LazyLock<Regex> =
 
 /// Requests that waited in the server's queue for 10 s or more (TGI logs `queue_time` per
 /// request): the server is full, not slow at computing.
-fn long_queue<'a>(facts: &'a Facts) -> Vec<(&'a crate::investigate::PodLog, &'a str)> {
+fn long_queue(facts: &Facts) -> Vec<(&crate::investigate::PodLog, &str)> {
     log_lines(facts, &QUEUE_TIME)
         .into_iter()
         .filter(|(_, l)| {
@@ -44,9 +46,14 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         hits.extend(queued);
     }
     for (log, line) in hits {
-        let Some(p) = pod_of(facts, log) else { continue };
+        let Some(p) = pod_of(facts, log) else {
+            continue;
+        };
         let key = workload_key(p);
-        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             if c.evidence.len() < 4 {
                 let id = ev_log(store, log, line);
                 if !c.evidence.contains(&id) {

@@ -16,20 +16,32 @@ use regex::Regex;
 use super::*;
 
 static LOAD: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)does not appear to have a file named|is not a valid model identifier|not a local folder and is not a valid model|GatedRepoError|RepositoryNotFoundError|Access to model .* is restricted|401 Client Error|403 Client Error.*huggingface|Cannot access gated repo|(model|weights|checkpoint|safetensors|config\.json).*(No such file or directory|not found|does not exist)|No such file or directory.*(model|weights|\.safetensors|\.bin|\.gguf|config\.json)|unsupported (model )?architecture|architectures? .* (are|is) not supported|Model architectures .* not supported|not supported for now|failed to load( model)?|failed to load '|UNAVAILABLE: (Invalid argument|Not found|Internal)|Failed to load model|Error loading model|could not load model|unable to load (model|weights)|model .* (not found|is not available)|HFValidationError|Invalid repository ID|local directory specified|no config file found|Could not detect config format|EntryNotFoundError|Incorrect path_or_model_id|Unable to load weights|safetensors_rust.SafetensorError|invalid load key|gguf.*(invalid|failed)|model repository .* (not found|empty)|poll failed for model directory")
+    re(
+        r"(?i)does not appear to have a file named|is not a valid model identifier|not a local folder and is not a valid model|GatedRepoError|RepositoryNotFoundError|Access to model .* is restricted|401 Client Error|403 Client Error.*huggingface|Cannot access gated repo|(model|weights|checkpoint|safetensors|config\.json).*(No such file or directory|not found|does not exist)|No such file or directory.*(model|weights|\.safetensors|\.bin|\.gguf|config\.json)|unsupported (model )?architecture|architectures? .* (are|is) not supported|Model architectures .* not supported|not supported for now|failed to load( model)?|failed to load '|UNAVAILABLE: (Invalid argument|Not found|Internal)|Failed to load model|Error loading model|could not load model|unable to load (model|weights)|model .* (not found|is not available)|HFValidationError|Invalid repository ID|local directory specified|no config file found|Could not detect config format|EntryNotFoundError|Incorrect path_or_model_id|Unable to load weights|safetensors_rust.SafetensorError|invalid load key|gguf.*(invalid|failed)|model repository .* (not found|empty)|poll failed for model directory",
+    )
 });
-static MOUNT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^\s*mount .*(model|weight|cache|hf|data|subPath)"));
-static MODEL_FLAG: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)--model|model[-_]id|MODEL_(ID|NAME|PATH)|storageUri|model-repository|model_repository|HF_TOKEN|HUGGING_FACE"));
+static MOUNT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*mount .*(model|weight|cache|hf|data|subPath)"));
+static MODEL_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)--model|model[-_]id|MODEL_(ID|NAME|PATH)|storageUri|model-repository|model_repository|HF_TOKEN|HUGGING_FACE",
+    )
+});
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     for (log, line) in log_lines(facts, &LOAD) {
-        let Some(p) = pod_of(facts, log) else { continue };
+        let Some(p) = pod_of(facts, log) else {
+            continue;
+        };
         if !is_model_server(facts, &p.namespace, &p.name) {
             continue;
         }
         let key = workload_key(p);
-        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             if c.evidence.len() < 4 {
                 let id = ev_log(store, log, line);
                 if !c.evidence.contains(&id) {
@@ -39,29 +51,62 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             continue;
         }
         let mut evidence = vec![ev_log(store, log, line), ev_pod(store, p)];
-        for l in described_lines(facts, &p.namespace, &p.name, &MODEL_FLAG).into_iter().take(3) {
-            evidence.push(store.add("describe", format!("{}/Pod/{}", p.namespace, p.name), None, l));
+        for l in described_lines(facts, &p.namespace, &p.name, &MODEL_FLAG)
+            .into_iter()
+            .take(3)
+        {
+            evidence.push(store.add(
+                "describe",
+                format!("{}/Pod/{}", p.namespace, p.name),
+                None,
+                l,
+            ));
         }
         let lower = line.to_lowercase();
-        let why = if lower.contains("gated") || lower.contains("401") || lower.contains("restricted") || lower.contains("403") {
+        let why = if lower.contains("gated")
+            || lower.contains("401")
+            || lower.contains("restricted")
+            || lower.contains("403")
+        {
             "the model store refuses access (missing or invalid credentials for a gated model)"
         } else if lower.contains("architecture") || lower.contains("not supported") {
             "the model's architecture is not supported by this server version"
-        } else if lower.contains("no such file") || lower.contains("not found") || lower.contains("does not appear") || lower.contains("does not exist") || lower.contains("valid model identifier") || lower.contains("path") || lower.contains("invalid repository") || lower.contains("local directory") || lower.contains("no config file") {
+        } else if lower.contains("no such file")
+            || lower.contains("not found")
+            || lower.contains("does not appear")
+            || lower.contains("does not exist")
+            || lower.contains("valid model identifier")
+            || lower.contains("path")
+            || lower.contains("invalid repository")
+            || lower.contains("local directory")
+            || lower.contains("no config file")
+        {
             "the model path or id points at nothing (wrong path, or the volume holding the weights is not mounted)"
         } else {
             "the weights cannot be loaded"
         };
         if why.contains("path") {
-            for l in described_lines(facts, &p.namespace, &p.name, &MOUNT).into_iter().take(3) {
-                evidence.push(store.add("describe", format!("{}/Pod/{}", p.namespace, p.name), None, l));
+            for l in described_lines(facts, &p.namespace, &p.name, &MOUNT)
+                .into_iter()
+                .take(3)
+            {
+                evidence.push(store.add(
+                    "describe",
+                    format!("{}/Pod/{}", p.namespace, p.name),
+                    None,
+                    l,
+                ));
             }
         }
         let (ns, kind, name) = split_resource(&resource_of(p));
         let crashing = p.problem || p.restarts > 0;
         let mut statement = format!(
             "The model server {name} cannot load its model: {why}{}.",
-            if crashing { format!("; it never becomes ready ({} restarts)", p.restarts) } else { String::new() }
+            if crashing {
+                format!("; it never becomes ready ({} restarts)", p.restarts)
+            } else {
+                String::new()
+            }
         );
         if let Some((id, sentence)) = cite_rollout(facts, store, &key) {
             evidence.push(id);

@@ -15,13 +15,19 @@ use regex::Regex;
 use super::*;
 
 static PROBE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(liveness|startup|readiness) probe (failed|errored)|failed (liveness|startup) probe|will be restarted")
+    re(
+        r"(?i)(liveness|startup|readiness) probe (failed|errored)|failed (liveness|startup) probe|will be restarted",
+    )
 });
 static LOADING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)loading (model|weights|safetensors|checkpoint|the model)|Loading safetensors checkpoint shards|Downloading|download(ing)? (model|shard|weights)|Starting to load model|Loading pretrained|Loading model weights|loading shards|Load(ing)? weight|Fetching \d+ files|init_model|Initializing .*model|model_loader|Warming up|Capturing cudagraphs|CUDA graph")
+    re(
+        r"(?i)loading (model|weights|safetensors|checkpoint|the model)|Loading safetensors checkpoint shards|Downloading|download(ing)? (model|shard|weights)|Starting to load model|Loading pretrained|Loading model weights|loading shards|Load(ing)? weight|Fetching \d+ files|init_model|Initializing .*model|model_loader|Warming up|Capturing cudagraphs|CUDA graph",
+    )
 });
 static STARTED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)Application startup complete|Uvicorn running|Started (HTTP|GRPC)Service|Connected|Ready to serve|server started|Starting (the )?(webserver|HTTP server)|Routes:|Serving on|ready to accept")
+    re(
+        r"(?i)Application startup complete|Uvicorn running|Started (HTTP|GRPC)Service|Connected|Ready to serve|server started|Starting (the )?(webserver|HTTP server)|Routes:|Serving on|ready to accept",
+    )
 });
 static SPEC: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(liveness|startup)"));
 
@@ -43,23 +49,45 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .collect();
         let loading = logs
             .iter()
-            .flat_map(|l| l.lines.iter().filter(|x| LOADING.is_match(x)).map(move |x| (*l, x)))
+            .flat_map(|l| {
+                l.lines
+                    .iter()
+                    .filter(|x| LOADING.is_match(x))
+                    .map(move |x| (*l, x))
+            })
             .last();
-        let started = logs.iter().any(|l| l.lines.iter().any(|x| STARTED.is_match(x)));
+        let started = logs
+            .iter()
+            .any(|l| l.lines.iter().any(|x| STARTED.is_match(x)));
         let Some((log, line)) = loading else { continue };
         if started && p.restarts == 0 {
             continue;
         }
         let key = workload_key(p);
-        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             c.evidence.push(ev_pod(store, p));
             continue;
         }
-        let mut evidence: Vec<String> = probe_events.iter().take(2).map(|e| ev_event(store, e)).collect();
+        let mut evidence: Vec<String> = probe_events
+            .iter()
+            .take(2)
+            .map(|e| ev_event(store, e))
+            .collect();
         evidence.push(ev_log(store, log, line));
         evidence.push(ev_pod(store, p));
-        for l in described_lines(facts, &p.namespace, &p.name, &SPEC).into_iter().take(2) {
-            evidence.push(store.add("describe", format!("{}/Pod/{}", p.namespace, p.name), None, l));
+        for l in described_lines(facts, &p.namespace, &p.name, &SPEC)
+            .into_iter()
+            .take(2)
+        {
+            evidence.push(store.add(
+                "describe",
+                format!("{}/Pod/{}", p.namespace, p.name),
+                None,
+                l,
+            ));
         }
         let (ns, kind, name) = split_resource(&resource_of(p));
         let mut statement = format!(

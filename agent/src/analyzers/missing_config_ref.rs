@@ -13,7 +13,9 @@ use regex::Regex;
 use super::*;
 
 static MISSING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?i)couldn't find key|configmaps? "[^"]+" not found|secrets? "[^"]+" not found|configmap .* not found|secret .* not found"#)
+    re(
+        r#"(?i)couldn't find key|configmaps? "[^"]+" not found|secrets? "[^"]+" not found|configmap .* not found|secret .* not found"#,
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -25,14 +27,20 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .iter()
             .filter(|e| e.object.ends_with(&format!("/{}", p.name)) && MISSING.is_match(&e.message))
             .collect();
-        if !waiting.contains("CreateContainerConfigError") && events.is_empty() && !MISSING.is_match(waiting) {
+        if !waiting.contains("CreateContainerConfigError")
+            && events.is_empty()
+            && !MISSING.is_match(waiting)
+        {
             continue;
         }
         if !(p.problem || waiting.contains("CreateContainerConfigError")) {
             continue;
         }
         let key = workload_key(p);
-        if out.iter().any(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if out
+            .iter()
+            .any(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             continue;
         }
         let mut evidence = vec![ev_pod(store, p)];

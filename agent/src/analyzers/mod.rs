@@ -284,7 +284,12 @@ pub(crate) fn cite_rollout(
 }
 
 /// Lines of a pod's description (describe) matching `re`.
-pub(crate) fn described_lines<'a>(facts: &'a Facts, ns: &str, pod: &str, re: &Regex) -> Vec<&'a str> {
+pub(crate) fn described_lines<'a>(
+    facts: &'a Facts,
+    ns: &str,
+    pod: &str,
+    re: &Regex,
+) -> Vec<&'a str> {
     facts
         .described
         .get(&format!("{ns}/{pod}"))
@@ -301,7 +306,9 @@ pub(crate) fn described_lines<'a>(facts: &'a Facts, ns: &str, pod: &str, re: &Re
 /// Whether a pod runs a model server (by its name, image, args or logs).
 pub(crate) fn is_model_server(facts: &Facts, ns: &str, pod: &str) -> bool {
     static NAME: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)vllm|tgi|text-generation|triton|tritonserver|llama|sglang|kserve|predictor|ollama|lmdeploy|tensorrt|inference|model|qwen|mistral|gemma|mixtral|phi-|deepseek|llm")
+        re(
+            r"(?i)vllm|tgi|text-generation|triton|tritonserver|llama|sglang|kserve|predictor|ollama|lmdeploy|tensorrt|inference|model|qwen|mistral|gemma|mixtral|phi-|deepseek|llm",
+        )
     });
     if NAME.is_match(pod) {
         return true;
@@ -356,10 +363,10 @@ static JSON_STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r#""(?:response_code|status|code|status_code)"\s*:\s*"?(\d{3})\b"#));
 static TEXT_STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r#"HTTP/[0-9.]+"\s+(\d{3})\s+(?:([A-Z]{2,3}(?:,[A-Z]{2,3})*|-)\s)?"#));
-static JSON_FLAGS: LazyLock<Regex> = LazyLock::new(|| re(r#""response_flags"\s*:\s*"([A-Z,\-]+)""#));
-static ROUTE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?:httproute|grpcroute|tlsroute)/([a-z0-9-]+)/([a-z0-9-]+)/rule"#)
-});
+static JSON_FLAGS: LazyLock<Regex> =
+    LazyLock::new(|| re(r#""response_flags"\s*:\s*"([A-Z,\-]+)""#));
+static ROUTE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?:httproute|grpcroute|tlsroute)/([a-z0-9-]+)/([a-z0-9-]+)/rule"#));
 
 /// Access-log lines of gateway pods with a status matching `pred`.
 pub(crate) fn access_lines<'a>(facts: &'a Facts, pred: impl Fn(u16) -> bool) -> Vec<Access<'a>> {
@@ -425,7 +432,9 @@ pub(crate) fn object_in<'a>(
         .filter(|o| namespace.is_none_or(|ns| o.object.starts_with(&format!("{ns}/"))))
         .collect();
     if let Some(h) = hint
-        && let Some(o) = in_ns.iter().find(|o| o.object.contains(h) || o.summary.contains(h))
+        && let Some(o) = in_ns
+            .iter()
+            .find(|o| o.object.contains(h) || o.summary.contains(h))
     {
         return Some(o);
     }
@@ -448,7 +457,10 @@ pub(crate) fn ev_access(store: &mut EvidenceStore, a: &Access<'_>, count: usize)
             a.log.source(),
             format!("{}/Pod/{}", a.log.namespace, a.log.pod),
             None,
-            format!("{count} access-log lines with status {} in the log read", a.status),
+            format!(
+                "{count} access-log lines with status {} in the log read",
+                a.status
+            ),
         );
     }
     id

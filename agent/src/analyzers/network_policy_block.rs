@@ -13,7 +13,9 @@ use regex::Regex;
 use super::*;
 
 static DROPPED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)i/o timeout|connection timed out|context deadline exceeded|timed out (while )?connecting|connect timeout|Connection timeout|ETIMEDOUT|timeout expired|could not connect to server: Connection timed out|Read timed out|No route to host")
+    re(
+        r"(?i)i/o timeout|connection timed out|context deadline exceeded|timed out (while )?connecting|connect timeout|Connection timeout|ETIMEDOUT|timeout expired|could not connect to server: Connection timed out|Read timed out|No route to host",
+    )
 });
 
 fn age_seconds(age: &str) -> u64 {
@@ -52,24 +54,51 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     ordered.sort_by_key(|p| age_seconds(&p.age));
     let newest = ordered
         .iter()
-        .find(|p| drops.iter().any(|(_, line)| p.object.split('/').next().is_some_and(|ns| line.contains(ns))))
-        .or_else(|| ordered.iter().find(|p| caller_ns.iter().any(|ns| p.object.starts_with(&format!("{ns}/")))))
+        .find(|p| {
+            drops.iter().any(|(_, line)| {
+                p.object
+                    .split('/')
+                    .next()
+                    .is_some_and(|ns| line.contains(ns))
+            })
+        })
+        .or_else(|| {
+            ordered.iter().find(|p| {
+                caller_ns
+                    .iter()
+                    .any(|ns| p.object.starts_with(&format!("{ns}/")))
+            })
+        })
         .or(ordered.first())
         .copied();
-    let Some(policy) = newest else { return Vec::new() };
+    let Some(policy) = newest else {
+        return Vec::new();
+    };
     let mut evidence = Vec::new();
     for (log, line) in drops.iter().take(3) {
         evidence.push(ev_log(store, log, line));
     }
-    evidence.push(store.add("list_objects NetworkPolicy", object_resource("NetworkPolicy", policy), None, format!("{} age {} {}", policy.object, policy.age, policy.summary)));
-    let (ns, name) = policy.object.split_once('/').unwrap_or(("", policy.object.as_str()));
+    evidence.push(store.add(
+        "list_objects NetworkPolicy",
+        object_resource("NetworkPolicy", policy),
+        None,
+        format!("{} age {} {}", policy.object, policy.age, policy.summary),
+    ));
+    let (ns, name) = policy
+        .object
+        .split_once('/')
+        .unwrap_or(("", policy.object.as_str()));
     let recent = age_seconds(&policy.age) < 6 * 3600;
     vec![Candidate {
         category: "network-policy-block",
         resource: object_resource("NetworkPolicy", policy),
         statement: format!(
             "NetworkPolicy {ns}/{name}{} drops the traffic: callers time out (packets dropped, not refused) while the pods on both sides are healthy; its selectors do not admit the callers.",
-            if recent { format!(", created {} ago,", policy.age) } else { String::new() }
+            if recent {
+                format!(", created {} ago,", policy.age)
+            } else {
+                String::new()
+            }
         ),
         confidence: if recent { 0.78 } else { 0.58 },
         evidence,
@@ -77,8 +106,14 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         workload: None,
         depends_on: Vec::new(),
         next_steps: vec![
-            step("Read the policy's podSelector and ingress/egress rules against the callers' labels and namespace", Some(format!("{} get networkpolicy {name} -o yaml", kns(ns)))),
-            step("Add an ingress rule admitting the callers' pod/namespace labels (or fix the labels), then retry a call", None),
+            step(
+                "Read the policy's podSelector and ingress/egress rules against the callers' labels and namespace",
+                Some(format!("{} get networkpolicy {name} -o yaml", kns(ns))),
+            ),
+            step(
+                "Add an ingress rule admitting the callers' pod/namespace labels (or fix the labels), then retry a call",
+                None,
+            ),
         ],
     }]
 }

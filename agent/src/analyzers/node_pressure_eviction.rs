@@ -12,14 +12,26 @@ use regex::Regex;
 
 use super::*;
 
-static EVICT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)The node was low on resource|node had condition: \[(Disk|Memory|PID)Pressure\]|Evicted"));
+static EVICT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)The node was low on resource|node had condition: \[(Disk|Memory|PID)Pressure\]|Evicted",
+    )
+});
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let mut by_node: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for e in facts.events.iter().filter(|e| (e.reason == "Evicted" || e.reason == "EvictionThresholdMet" || e.reason.contains("Pressure")) || EVICT.is_match(&e.message)) {
-        if !(e.reason == "Evicted" || e.message.contains("low on resource") || e.reason.contains("Pressure") || e.reason == "EvictionThresholdMet") {
+    for e in facts.events.iter().filter(|e| {
+        (e.reason == "Evicted"
+            || e.reason == "EvictionThresholdMet"
+            || e.reason.contains("Pressure"))
+            || EVICT.is_match(&e.message)
+    }) {
+        if !(e.reason == "Evicted"
+            || e.message.contains("low on resource")
+            || e.reason.contains("Pressure")
+            || e.reason == "EvictionThresholdMet")
+        {
             continue;
         }
         let (ns, kind, name) = event_object(e);
@@ -29,14 +41,38 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             pod(facts, &ns, &name).and_then(|p| p.node.clone())
         };
         let id = ev_event(store, e);
-        by_node.entry(node.unwrap_or_default()).or_default().push(id);
+        by_node
+            .entry(node.unwrap_or_default())
+            .or_default()
+            .push(id);
     }
-    for p in facts.pods.iter().filter(|p| p.status == "Evicted" || p.status.contains("Evicted")) {
+    for p in facts
+        .pods
+        .iter()
+        .filter(|p| p.status == "Evicted" || p.status.contains("Evicted"))
+    {
         let id = ev_pod(store, p);
-        by_node.entry(p.node.clone().unwrap_or_default()).or_default().push(id);
+        by_node
+            .entry(p.node.clone().unwrap_or_default())
+            .or_default()
+            .push(id);
     }
-    for n in facts.nodes.iter().filter(|n| n.bad_conditions.iter().any(|c| c.contains("Pressure"))) {
-        let id = store.add("nodes", format!("Node/{}", n.name), None, format!("{} conditions {} taints {}", n.name, n.bad_conditions.join(", "), n.taints.join(", ")));
+    for n in facts
+        .nodes
+        .iter()
+        .filter(|n| n.bad_conditions.iter().any(|c| c.contains("Pressure")))
+    {
+        let id = store.add(
+            "nodes",
+            format!("Node/{}", n.name),
+            None,
+            format!(
+                "{} conditions {} taints {}",
+                n.name,
+                n.bad_conditions.join(", "),
+                n.taints.join(", ")
+            ),
+        );
         by_node.entry(n.name.clone()).or_default().insert(0, id);
     }
     let named: Vec<_> = by_node.keys().filter(|k| !k.is_empty()).cloned().collect();
@@ -50,12 +86,23 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     for (node, mut evidence) in by_node {
         evidence.dedup();
         evidence.truncate(6);
-        let resource = if node.is_empty() { String::new() } else { format!("Node/{node}") };
+        let resource = if node.is_empty() {
+            String::new()
+        } else {
+            format!("Node/{node}")
+        };
         let pressure = facts
             .nodes
             .iter()
             .find(|n| n.name == node)
-            .map(|n| n.bad_conditions.iter().filter(|c| c.contains("Pressure")).cloned().collect::<Vec<_>>().join(", "))
+            .map(|n| {
+                n.bad_conditions
+                    .iter()
+                    .filter(|c| c.contains("Pressure"))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
             .unwrap_or_default();
         out.push(Candidate {
             category: "node-pressure-eviction",

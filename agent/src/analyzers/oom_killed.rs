@@ -21,7 +21,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             continue;
         }
         let key = workload_key(p);
-        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             c.evidence.push(ev_pod(store, p));
             if p.problem {
                 c.confidence = c.confidence.max(0.85);
@@ -30,17 +33,28 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         }
         let mut evidence = vec![ev_pod(store, p)];
         for e in facts.events.iter().filter(|e| {
-            e.object.ends_with(&format!("/{}", p.name)) && (e.reason.contains("OOM") || e.message.contains("OOM"))
+            e.object.ends_with(&format!("/{}", p.name))
+                && (e.reason.contains("OOM") || e.message.contains("OOM"))
         }) {
             evidence.push(ev_event(store, e));
         }
-        let memory_limit = described_lines(facts, &p.namespace, &p.name, &re(r"(?i)limits?:.*memory|memory.*limit"))
-            .first()
-            .map(|l| {
-                evidence.push(store.add("describe", format!("{}/Pod/{}", p.namespace, p.name), None, l));
-                " its memory limit".to_string()
-            })
-            .unwrap_or_else(|| " its memory limit".into());
+        let memory_limit = described_lines(
+            facts,
+            &p.namespace,
+            &p.name,
+            &re(r"(?i)limits?:.*memory|memory.*limit"),
+        )
+        .first()
+        .map(|l| {
+            evidence.push(store.add(
+                "describe",
+                format!("{}/Pod/{}", p.namespace, p.name),
+                None,
+                l,
+            ));
+            " its memory limit".to_string()
+        })
+        .unwrap_or_else(|| " its memory limit".into());
         let (ns, kind, name) = split_resource(&resource_of(p));
         let mut statement = format!(
             "Containers of {name} are OOMKilled (exit 137): the process uses more memory than{memory_limit} allows ({} restarts).",

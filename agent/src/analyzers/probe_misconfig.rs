@@ -16,23 +16,47 @@ use super::*;
 static PROBE_FAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(liveness|readiness|startup) probe (failed|errored)"));
 static SERVING: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)listening (on|at)|started .* on port|serving (on|at)|server started|started server|Tomcat started on port|Netty started on port|Uvicorn running on|Started \w+ in [0-9.]+ seconds|ready to accept connections|HTTP server listening|running on http")
+    re(
+        r"(?i)listening (on|at)|started .* on port|serving (on|at)|server started|started server|Tomcat started on port|Netty started on port|Uvicorn running on|Started \w+ in [0-9.]+ seconds|ready to accept connections|HTTP server listening|running on http",
+    )
 });
+static EXIT: LazyLock<Regex> = LazyLock::new(|| re(r"exit (\d+)"));
 static PROBE_SPEC: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(liveness|readiness|startup)"));
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
-    for e in facts.events.iter().filter(|e| e.reason == "Unhealthy" && PROBE_FAIL.is_match(&e.message)) {
+    for e in facts
+        .events
+        .iter()
+        .filter(|e| e.reason == "Unhealthy" && PROBE_FAIL.is_match(&e.message))
+    {
         let (ns, kind, name) = event_object(e);
         if kind != "Pod" {
             continue;
         }
-        let Some(p) = pod(facts, &ns, &name) else { continue };
+        let Some(p) = pod(facts, &ns, &name) else {
+            continue;
+        };
+        // A process that exits on its own (any code but the kubelet's SIGKILL/SIGTERM) fails
+        // its probes because it is down: the probe failures are a symptom, not the cause.
+        if let Some(code) = p
+            .last_termination
+            .as_deref()
+            .and_then(|t| EXIT.captures(t))
+            .and_then(|c| c[1].parse::<i32>().ok())
+            && code != 137
+            && code != 143
+        {
+            continue;
+        }
         if is_model_server(facts, &ns, &name) && !e.message.contains("statuscode: 404") {
             continue;
         }
         let key = workload_key(p);
-        if let Some(c) = out.iter_mut().find(|c| c.workload.as_deref() == Some(key.as_str())) {
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
             if c.evidence.len() < 5 {
                 c.evidence.push(ev_event(store, e));
             }
@@ -42,7 +66,12 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .logs
             .iter()
             .filter(|l| l.namespace == ns && l.pod == name)
-            .flat_map(|l| l.lines.iter().filter(|x| SERVING.is_match(x)).map(move |x| (l, x)))
+            .flat_map(|l| {
+                l.lines
+                    .iter()
+                    .filter(|x| SERVING.is_match(x))
+                    .map(move |x| (l, x))
+            })
             .take(1)
             .collect();
         let wrong_target = e.message.contains("statuscode: 404")
@@ -53,7 +82,10 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         for (l, line) in &serving {
             evidence.push(ev_log(store, l, line));
         }
-        for l in described_lines(facts, &ns, &name, &PROBE_SPEC).into_iter().take(2) {
+        for l in described_lines(facts, &ns, &name, &PROBE_SPEC)
+            .into_iter()
+            .take(2)
+        {
             evidence.push(store.add("describe", format!("{ns}/Pod/{name}"), None, l));
         }
         let confidence = match (serving.is_empty(), wrong_target) {

@@ -12,7 +12,9 @@ use regex::Regex;
 use super::*;
 
 static PVC_EVENT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)unbound immediate PersistentVolumeClaims|storageclass.* not found|ProvisioningFailed|FailedBinding|no persistent volumes available|waiting for a volume to be created|failed to provision volume|pod has unbound|didn't find available persistent volumes|node\(s\) had volume node affinity conflict|exceeded .* volume")
+    re(
+        r"(?i)unbound immediate PersistentVolumeClaims|storageclass.* not found|ProvisioningFailed|FailedBinding|no persistent volumes available|waiting for a volume to be created|failed to provision volume|pod has unbound|didn't find available persistent volumes|node\(s\) had volume node affinity conflict|exceeded .* volume",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -20,20 +22,43 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let pending: Vec<_> = facts
         .objects
         .get("PersistentVolumeClaim")
-        .map(|v| v.iter().filter(|p| p.summary.contains("phase Pending")).collect())
+        .map(|v| {
+            v.iter()
+                .filter(|p| p.summary.contains("phase Pending"))
+                .collect()
+        })
         .unwrap_or_default();
-    let evs: Vec<_> = facts.events.iter().filter(|e| PVC_EVENT.is_match(&e.message) || PVC_EVENT.is_match(&e.reason)).collect();
+    let evs: Vec<_> = facts
+        .events
+        .iter()
+        .filter(|e| PVC_EVENT.is_match(&e.message) || PVC_EVENT.is_match(&e.reason))
+        .collect();
     if pending.is_empty() && evs.is_empty() {
         return out;
     }
     for pvc in &pending {
-        let (ns, name) = pvc.object.split_once('/').unwrap_or(("", pvc.object.as_str()));
-        let mut evidence = vec![store.add("list_objects PersistentVolumeClaim", format!("{ns}/PersistentVolumeClaim/{name}"), None, format!("{} {}", pvc.object, pvc.summary))];
-        let mine: Vec<_> = evs.iter().filter(|e| e.object.contains(name) || e.message.contains(name)).collect();
+        let (ns, name) = pvc
+            .object
+            .split_once('/')
+            .unwrap_or(("", pvc.object.as_str()));
+        let mut evidence = vec![store.add(
+            "list_objects PersistentVolumeClaim",
+            format!("{ns}/PersistentVolumeClaim/{name}"),
+            None,
+            format!("{} {}", pvc.object, pvc.summary),
+        )];
+        let mine: Vec<_> = evs
+            .iter()
+            .filter(|e| e.object.contains(name) || e.message.contains(name))
+            .collect();
         for e in mine.iter().take(2) {
             evidence.push(ev_event(store, e));
         }
-        for e in evs.iter().filter(|e| e.object.starts_with("Pod/") && e.object.contains(&format!("/{ns}/"))).take(1) {
+        for e in evs
+            .iter()
+            .filter(|e| e.object.starts_with("Pod/") && e.object.contains(&format!("/{ns}/")))
+            .take(1)
+        {
             evidence.push(ev_event(store, e));
         }
         let why = mine

@@ -12,7 +12,9 @@ use regex::Regex;
 use super::*;
 
 static QUOTA: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)exceeded quota|forbidden: .*quota|must specify (limits|requests)|maximum .* usage per (Container|Pod)|minimum .* usage per (Container|Pod)|LimitRange")
+    re(
+        r"(?i)exceeded quota|forbidden: .*quota|must specify (limits|requests)|maximum .* usage per (Container|Pod)|minimum .* usage per (Container|Pod)|LimitRange",
+    )
 });
 static QUOTA_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"exceeded quota: ([a-z0-9.-]+)"));
 
@@ -38,7 +40,12 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                 .get("ResourceQuota")
                 .and_then(|qs| qs.iter().find(|o| o.object == format!("{ns}/{q}")))
         {
-            evidence.push(store.add("list_objects ResourceQuota", resource.clone(), None, format!("{} {}", o.object, o.summary)));
+            evidence.push(store.add(
+                "list_objects ResourceQuota",
+                resource.clone(),
+                None,
+                format!("{} {}", o.object, o.summary),
+            ));
         }
         let workload = name.rsplit_once('-').map(|(d, _)| format!("{ns}/{d}"));
         out.push(Candidate {

@@ -13,12 +13,17 @@ use regex::Regex;
 use super::*;
 
 static CALL_ERR: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)connection refused|Failed to establish a new connection|NewConnectionError|Max retries exceeded|ConnectionError|ECONNRESET|upstream connect error|ECONNREFUSED|no (healthy )?(upstream|endpoints)|503|Service Unavailable|no route to host|connect: connection|dial tcp|Connection reset|failed to connect|could not connect|Name or service not known|no such host")
+    re(
+        r"(?i)connection refused|Failed to establish a new connection|NewConnectionError|Max retries exceeded|ConnectionError|ECONNRESET|upstream connect error|ECONNREFUSED|no (healthy )?(upstream|endpoints)|503|Service Unavailable|no route to host|connect: connection|dial tcp|Connection reset|failed to connect|could not connect|Name or service not known|no such host",
+    )
 });
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out = Vec::new();
-    let (Some(svcs), Some(slices)) = (facts.objects.get("Service"), facts.objects.get("EndpointSlice")) else {
+    let (Some(svcs), Some(slices)) = (
+        facts.objects.get("Service"),
+        facts.objects.get("EndpointSlice"),
+    ) else {
         return out;
     };
     let routed: Vec<&str> = facts
@@ -27,13 +32,19 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         .flat_map(|r| r.backends.iter().map(|b| b.service.as_str()))
         .collect();
     for s in svcs {
-        if s.summary.contains("selector {}") || s.summary.contains("type ExternalName") || routed.contains(&s.object.as_str()) {
+        if s.summary.contains("selector {}")
+            || s.summary.contains("type ExternalName")
+            || routed.contains(&s.object.as_str())
+        {
             continue;
         }
         let (ns, name) = s.object.split_once('/').unwrap_or(("", s.object.as_str()));
         let mine: Vec<_> = slices
             .iter()
-            .filter(|e| e.object.starts_with(&format!("{ns}/")) && e.summary.starts_with(&format!("service {name} ")))
+            .filter(|e| {
+                e.object.starts_with(&format!("{ns}/"))
+                    && e.summary.starts_with(&format!("service {name} "))
+            })
             .collect();
         let ready: usize = mine
             .iter()
@@ -50,22 +61,47 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         if callers.is_empty() {
             continue;
         }
-        let mut evidence = vec![store.add("list_objects Service", format!("{ns}/Service/{name}"), None, format!("{} {}", s.object, s.summary))];
+        let mut evidence = vec![store.add(
+            "list_objects Service",
+            format!("{ns}/Service/{name}"),
+            None,
+            format!("{} {}", s.object, s.summary),
+        )];
         for e in mine.iter().take(1) {
-            evidence.push(store.add("list_objects EndpointSlice", format!("{ns}/EndpointSlice/{}", e.object.rsplit('/').next().unwrap_or("")), None, format!("{} {}", e.object, e.summary)));
+            evidence.push(store.add(
+                "list_objects EndpointSlice",
+                format!(
+                    "{ns}/EndpointSlice/{}",
+                    e.object.rsplit('/').next().unwrap_or("")
+                ),
+                None,
+                format!("{} {}", e.object, e.summary),
+            ));
         }
         if mine.is_empty() {
-            evidence.push(store.add("list_objects EndpointSlice", format!("{ns}/Service/{name}"), None, format!("no EndpointSlice with a ready endpoint for Service {name}")));
+            evidence.push(store.add(
+                "list_objects EndpointSlice",
+                format!("{ns}/Service/{name}"),
+                None,
+                format!("no EndpointSlice with a ready endpoint for Service {name}"),
+            ));
         }
         for (log, line) in callers.iter().take(2) {
             evidence.push(ev_log(store, log, line));
         }
         // Pods that look like the intended backend but are not selected.
-        let similar: Vec<_> = facts.pods.iter().filter(|p| p.namespace == ns && p.name.starts_with(name) && p.status == "Running").collect();
+        let similar: Vec<_> = facts
+            .pods
+            .iter()
+            .filter(|p| p.namespace == ns && p.name.starts_with(name) && p.status == "Running")
+            .collect();
         let why = if similar.is_empty() {
             "no running pod matches its selector".to_string()
         } else {
-            format!("its selector matches none of the running pods (e.g. {}) — a selector/label mismatch", similar[0].name)
+            format!(
+                "its selector matches none of the running pods (e.g. {}) — a selector/label mismatch",
+                similar[0].name
+            )
         };
         out.push(Candidate {
             category: "service-no-endpoints",

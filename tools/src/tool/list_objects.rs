@@ -101,7 +101,10 @@ impl Tool for ListObjects {
         }
         w.section("objects");
         for x in &o.objects {
-            w.line(format!("{} {}  age {}  {}", o.kind, x.object, x.age, x.summary));
+            w.line(format!(
+                "{} {}  age {}  {}",
+                o.kind, x.object, x.age, x.summary
+            ));
         }
         if o.omitted > 0 {
             w.line(format!("... {} more not listed", o.omitted));
@@ -329,7 +332,14 @@ fn summary(kind: &str, o: &DynamicObject) -> String {
             if !phase.is_empty() {
                 parts.push(format!("phase {phase}"));
             }
-            for key in ["state", "reason", "notAfter", "renewalTime", "replicas", "readyReplicas"] {
+            for key in [
+                "state",
+                "reason",
+                "notAfter",
+                "renewalTime",
+                "replicas",
+                "readyReplicas",
+            ] {
                 let v = s(status, &[key]);
                 if !v.is_empty() {
                     parts.push(format!("{key} {v}"));
