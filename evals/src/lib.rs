@@ -384,12 +384,24 @@ mod tests {
 
     #[test]
     fn resources_match_with_or_without_kind() {
-        assert!(resource_matches("llm-serving/vllm-qwen", "llm-serving/Deployment/vllm-qwen"));
-        assert!(resource_matches("llm-serving/vllm-qwen", "llm-serving/vllm-qwen"));
+        assert!(resource_matches(
+            "llm-serving/vllm-qwen",
+            "llm-serving/Deployment/vllm-qwen"
+        ));
+        assert!(resource_matches(
+            "llm-serving/vllm-qwen",
+            "llm-serving/vllm-qwen"
+        ));
         assert!(resource_matches("gpu-node-7", "Node/gpu-node-7"));
         assert!(resource_matches("gpu-node-7", "gpu-node-7"));
-        assert!(!resource_matches("llm-serving/vllm-qwen", "other/Deployment/vllm-qwen"));
-        assert!(!resource_matches("llm-serving/vllm-qwen", "llm-serving/Deployment/vllm-llama"));
+        assert!(!resource_matches(
+            "llm-serving/vllm-qwen",
+            "other/Deployment/vllm-qwen"
+        ));
+        assert!(!resource_matches(
+            "llm-serving/vllm-qwen",
+            "llm-serving/Deployment/vllm-llama"
+        ));
     }
 
     #[test]
@@ -409,17 +421,24 @@ mod tests {
         let mut a = Answer {
             top_category: Some("inference-gpu-oom".into()),
             top_resource: Some("llm-serving/Deployment/vllm-llama".into()),
-            full_text: "CUDA out of memory after --max-model-len=32768; a NetworkPolicy line quoted".into(),
+            full_text:
+                "CUDA out of memory after --max-model-len=32768; a NetworkPolicy line quoted".into(),
             asserted_text: "roll back".into(),
             citations_valid: true,
         };
-        assert!(score(&expect, &a).pass, "quoting a forbidden word as evidence is fine");
+        assert!(
+            score(&expect, &a).pass,
+            "quoting a forbidden word as evidence is fine"
+        );
         a.asserted_text = "delete the NetworkPolicy".into();
         let s = score(&expect, &a);
         assert!(!s.pass && s.forbidden_hits == vec!["NetworkPolicy".to_string()]);
         a.asserted_text.clear();
         a.full_text = "out of memory".into();
-        assert_eq!(score(&expect, &a).missed_mentions, vec!["max-model-len".to_string()]);
+        assert_eq!(
+            score(&expect, &a).missed_mentions,
+            vec!["max-model-len".to_string()]
+        );
     }
 
     #[test]

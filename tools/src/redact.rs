@@ -178,8 +178,12 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
             && value.len() <= 15
             && value.chars().all(|ch| ch.is_ascii_lowercase())
             && sentence_goes_on;
+        // `jwks_async_fetcher.cc:115`, `token_ttl: 3600`: a short number is a line number, port
+        // or duration, never a credential.
+        let short_number = value.len() <= 6 && value.chars().all(|ch| ch.is_ascii_digit());
         let keep = !is_secret_name(&c[2])
             || prose_word
+            || short_number
             || value.starts_with("[REDACTED")
             || value.eq_ignore_ascii_case("bearer")
             || value.eq_ignore_ascii_case("basic");
@@ -288,6 +292,8 @@ mod tests {
         assert_eq!(redact_text(line), line);
         assert!(!redact_text("token: abc123def456 ok").contains("abc123def456"));
         assert!(!redact_text("token: changeme").contains("changeme"));
+        let envoy = "[jwt_authn/jwks_async_fetcher.cc:115] Jwks async fetching failed";
+        assert_eq!(redact_text(envoy), envoy);
     }
 
     #[test]
