@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Render a `ktriage eval --json` report as the Markdown tables of EVALS.md.
+
+    ktriage eval evals/scenarios --json /tmp/report.json
+    python3 evals/report_md.py /tmp/report.json
+"""
+import json, statistics, sys
+
+r = json.load(open(sys.argv[1]))
+rows = r["rows"]
+n = len(rows)
+print(f"**{r['passed']} of {n} passed ({100 * r['passed'] / n:.0f} %)** — mode `{r['mode']}`, model {r['model']}.\n")
+secs = [x["seconds"] for x in rows]
+calls = [x["tool_calls"] for x in rows]
+toks = [x["tool_tokens"] + x["prompt_tokens"] + x["completion_tokens"] for x in rows]
+print(f"Per diagnosis (median over {n}): {statistics.median(calls):.0f} tool calls, "
+      f"{statistics.median(toks):.0f} tokens of tool output read, {statistics.median(secs):.1f} s wall "
+      f"(debug build, replay startup included, 2 scenarios at a time).\n")
+print("| category | passed |\n|---|---|")
+for cat, (p, t) in sorted(r["by_category"].items()):
+    print(f"| `{cat}` | {p}/{t} |")
+print("\n| tag | passed |\n|---|---|")
+for tag, (p, t) in sorted(r["by_tag"].items()):
+    print(f"| {tag} | {p}/{t} |")
+print("\n| scenario | expected | got | pass | calls | tokens | s |\n|---|---|---|---|---|---|---|")
+for x in rows:
+    print(f"| {x['scenario']} | `{x['expected']}` | `{x['got']}` | {'yes' if x['score']['pass'] else '**no**'} | "
+          f"{x['tool_calls']} | {x['tool_tokens'] + x['prompt_tokens'] + x['completion_tokens']} | {x['seconds']:.1f} |")
+fails = [x for x in rows if not x["score"]["pass"]]
+if fails:
+    print("\nFailures, with the reason the scorer gave:\n")
+    for x in fails:
+        print(f"- `{x['scenario']}`: {x['reason']}")
