@@ -44,16 +44,25 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             continue;
         }
         let mut evidence = vec![ev_pod(store, p)];
-        let mut what = String::new();
         for e in events.iter().take(2) {
             evidence.push(ev_event(store, e));
-            if what.is_empty() {
-                what = format!(" ({})", tools::budget::clip(&e.message, 160));
-            }
         }
-        if what.is_empty() && MISSING.is_match(waiting) {
-            what = format!(" ({})", tools::budget::clip(waiting, 160));
-        }
+        // Which object is missing is quoted in the evidence; the statement names only its kind.
+        let text = events
+            .iter()
+            .map(|e| e.message.to_lowercase())
+            .chain([waiting.to_lowercase()])
+            .collect::<Vec<_>>()
+            .join(" ");
+        let what = if text.contains("couldn't find key") {
+            " (a key in a ConfigMap or Secret)"
+        } else if text.contains("configmap") {
+            " (a ConfigMap)"
+        } else if text.contains("secret") {
+            " (a Secret)"
+        } else {
+            ""
+        };
         let (ns, _, name) = split_resource(&resource_of(p));
         let mut statement = format!(
             "{name} cannot create its container (CreateContainerConfigError): a referenced ConfigMap, Secret or key is missing{what}."

@@ -96,8 +96,14 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         };
         let (_, kind, wname) = split_resource(&resource_of(p));
         let mut statement = format!(
-            "The probe of {wname} checks the wrong port, path or command: it fails ({}) while the application itself is up, so the kubelet restarts or unreadies healthy containers ({} restarts).",
-            tools::budget::clip(&e.message, 120),
+            "The probe of {wname} checks the wrong port, path or command: it fails{} while the application itself is up, so the kubelet restarts or unreadies healthy containers ({} restarts).",
+            if e.message.contains("statuscode: 404") {
+                " with HTTP 404"
+            } else if e.message.contains("connection refused") {
+                " with connection refused"
+            } else {
+                ""
+            },
             p.restarts
         );
         if let Some((id, sentence)) = cite_rollout(facts, store, &key) {

@@ -61,12 +61,22 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         {
             evidence.push(ev_event(store, e));
         }
-        let why = mine
+        let text = mine
             .iter()
-            .map(|e| e.message.as_str())
-            .find(|m| !m.is_empty())
-            .map(|m| format!(" ({})", tools::budget::clip(m, 180)))
-            .unwrap_or_default();
+            .map(|e| e.message.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let why = if text.contains("storageclass") && text.contains("not found") {
+            " (its StorageClass does not exist)"
+        } else if text.contains("waiting for first consumer")
+            || text.contains("waitforfirstconsumer")
+        {
+            " (it waits for a pod that cannot be scheduled)"
+        } else if text.contains("provision") {
+            " (the provisioner fails to create a volume)"
+        } else {
+            ""
+        };
         out.push(Candidate {
             category: "pvc-pending",
             resource: format!("{ns}/PersistentVolumeClaim/{name}"),

@@ -52,10 +52,9 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             category: "resource-quota-exceeded",
             resource: resource.clone(),
             statement: format!(
-                "{} refuses new pods in namespace {ns}: {} cannot create them ({}).",
+                "{} refuses new pods in namespace {ns}: {} cannot create them because the pods' requests would exceed what it allows (exceeded quota).",
                 quota.as_ref().map_or("A ResourceQuota/LimitRange".to_string(), |q| format!("ResourceQuota {q}")),
                 name,
-                tools::budget::clip(&e.message, 220)
             ),
             confidence: 0.9,
             evidence,
