@@ -25,7 +25,40 @@ impl Connection {
     }
 }
 
+/// One connection per `--context` (or the one cluster of `--snapshot` / the current context),
+/// named by its context.
+pub async fn connect_all(args: &ClusterArgs) -> Result<Vec<(String, Connection)>> {
+    if args.context.len() <= 1 {
+        let name = args
+            .context
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "default".into());
+        return Ok(vec![(name, connect(args).await?)]);
+    }
+    let mut out = Vec::new();
+    for c in &args.context {
+        let one = ClusterArgs {
+            context: vec![c.clone()],
+            ..args.clone()
+        };
+        out.push((
+            c.clone(),
+            connect(&one)
+                .await
+                .with_context(|| format!("context {c}"))?,
+        ));
+    }
+    Ok(out)
+}
+
 pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
+    if args.context.len() > 1 {
+        anyhow::bail!(
+            "--context was given {} times; only `ktriage mcp` serves several clusters",
+            args.context.len()
+        );
+    }
     if let Some(dir) = &args.snapshot {
         let snapshot =
             Snapshot::load(dir).with_context(|| format!("loading snapshot {}", dir.display()))?;
@@ -37,7 +70,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
         });
     }
     let options = kube::config::KubeConfigOptions {
-        context: args.context.clone(),
+        context: args.context.first().cloned(),
         ..Default::default()
     };
     let config = match &args.kubeconfig {
@@ -48,7 +81,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
                 .await
                 .with_context(|| format!("kubeconfig {}", path.display()))?
         }
-        None if args.context.is_some() => kube::Config::from_kubeconfig(&options)
+        None if !args.context.is_empty() => kube::Config::from_kubeconfig(&options)
             .await
             .context("loading kubeconfig (pass --kubeconfig FILE or --context NAME)")?,
         None => kube::Config::infer()

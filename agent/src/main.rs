@@ -32,9 +32,10 @@ pub struct ClusterArgs {
     /// Replay this snapshot folder instead of talking to a live cluster.
     #[arg(long, env = "KTRIAGE_SNAPSHOT", conflicts_with = "context")]
     pub snapshot: Option<PathBuf>,
-    /// kubeconfig context to use (default: the current context).
-    #[arg(long, env = "KTRIAGE_CONTEXT")]
-    pub context: Option<String>,
+    /// kubeconfig context to use (default: the current context). `ktriage mcp` accepts it
+    /// several times to serve several clusters; each tool then takes a `context` argument.
+    #[arg(long, env = "KTRIAGE_CONTEXT", value_delimiter = ',')]
+    pub context: Vec<String>,
     /// kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
@@ -223,7 +224,7 @@ async fn serve_mcp(args: McpArgs) -> Result<()> {
         .as_deref()
         .map(rbac::Policy::from_file)
         .transpose()?;
-    let conn = cluster::connect(&args.cluster).await?;
+    let conns = cluster::connect_all(&args.cluster).await?;
     let mut profiles = vec![rbac::Profile::local()];
     if let Some(p) = &policy {
         profiles.retain(|l| !p.profiles.iter().any(|q| q.name == l.name));
@@ -237,10 +238,14 @@ async fn serve_mcp(args: McpArgs) -> Result<()> {
             names.join(", ")
         );
     }
-    let readers = profiles
-        .into_iter()
-        .map(|p| conn.reader(p))
-        .collect::<Result<Vec<_>>>()?;
+    let mut clusters = Vec::new();
+    for (name, conn) in &conns {
+        let readers = profiles
+            .iter()
+            .map(|p| conn.reader(p.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        clusters.push((name.clone(), readers));
+    }
     let audit = match args.audit_log.as_deref() {
         None => Audit::off(),
         Some(p) if p.as_os_str() == "-" => Audit::stderr(),
@@ -249,7 +254,19 @@ async fn serve_mcp(args: McpArgs) -> Result<()> {
     let options = mcp_server::Options {
         tool_timeout: std::time::Duration::from_secs(args.tool_timeout.max(1)),
     };
-    let shared = mcp_server::Shared::new(readers, policy, audit, options)?;
+    let shared = mcp_server::Shared::multi(clusters, policy, audit, options)?;
+    if conns.len() > 1 {
+        eprintln!(
+            "serving {} clusters: {} (tools take a `context` argument; default {})",
+            conns.len(),
+            conns
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            conns[0].0
+        );
+    }
     match args.listen {
         Some(listen) => {
             let mut opts = mcp_server::http::HttpOptions::new(listen);
@@ -455,7 +472,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             let cluster = ClusterArgs {
                 snapshot: Some(dir),
-                context: None,
+                context: Vec::new(),
                 kubeconfig: None,
             };
             let req = agent::Request {

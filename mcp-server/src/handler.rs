@@ -61,7 +61,38 @@ impl KtriageMcp {
         args: Value,
         cancel: tokio_util::sync::CancellationToken,
     ) -> (Result<ToolAnswer, String>, &'static str) {
-        let Some(reader) = self.shared.reader(&caller.profile) else {
+        // Several clusters: the `context` argument picks one (default: the first).
+        let mut args = args;
+        let contexts = self.shared.contexts();
+        let context = match args.as_object_mut().and_then(|m| m.remove("context")) {
+            Some(Value::String(c)) if contexts.len() > 1 => c,
+            Some(_) if contexts.len() > 1 => {
+                return (
+                    Err(format!(
+                        "context must be a string, one of: {}",
+                        contexts.join(", ")
+                    )),
+                    "tool_error",
+                );
+            }
+            Some(_) => {
+                return (
+                    Err("this server serves one cluster; drop the `context` argument".into()),
+                    "tool_error",
+                );
+            }
+            None => contexts[0].clone(),
+        };
+        if !contexts.contains(&context) {
+            return (
+                Err(format!(
+                    "unknown context `{context}`; this server serves: {}",
+                    contexts.join(", ")
+                )),
+                "tool_error",
+            );
+        }
+        let Some(reader) = self.shared.reader_in(&context, &caller.profile) else {
             return (
                 Err(format!(
                     "profile `{}` has no cluster connection configured",
@@ -152,12 +183,30 @@ pub(crate) fn shallow_schema(full: &Value) -> JsonObject {
     out
 }
 
-/// Every tool the profile allows, as MCP lists them.
-pub fn list_for(profile: Option<&rbac::Profile>) -> Vec<Tool> {
+/// Every tool the profile allows, as MCP lists them. With several clusters each tool also takes
+/// `context`.
+pub fn list_for(profile: Option<&rbac::Profile>, contexts: &[String]) -> Vec<Tool> {
     tools::registry::tools()
         .iter()
         .filter(|t| profile.is_none_or(|p| p.allows_tool(t.name)))
-        .map(mcp_tool)
+        .map(|t| {
+            let mut tool = mcp_tool(t);
+            if contexts.len() > 1 {
+                let mut schema = (*tool.input_schema).clone();
+                if let Some(Value::Object(props)) = schema.get_mut("properties") {
+                    props.insert(
+                        "context".into(),
+                        serde_json::json!({
+                            "type": "string",
+                            "enum": contexts,
+                            "description": format!("Cluster (kubeconfig context); default {}", contexts[0]),
+                        }),
+                    );
+                }
+                tool.input_schema = Arc::new(schema);
+            }
+            tool
+        })
         .collect()
 }
 
@@ -181,6 +230,7 @@ impl ServerHandler for KtriageMcp {
         let caller = self.caller(&context.extensions)?;
         Ok(ListToolsResult::with_all_items(list_for(
             self.shared.profile(&caller.profile),
+            self.shared.contexts(),
         )))
     }
 

@@ -88,7 +88,9 @@ impl Default for Options {
 /// the metrics and the rate limiter.
 #[derive(Debug)]
 pub struct Shared {
-    readers: HashMap<String, KubeReader>,
+    /// Readers by (cluster context, profile). The first context is the default.
+    readers: HashMap<(String, String), KubeReader>,
+    contexts: Vec<String>,
     policy: Option<rbac::Policy>,
     pub(crate) audit: audit::Audit,
     pub metrics: metrics::Metrics,
@@ -106,13 +108,31 @@ impl Shared {
         audit: audit::Audit,
         options: Options,
     ) -> Result<Arc<Self>> {
-        let readers: HashMap<_, _> = readers
+        Self::multi(vec![("default".into(), readers)], policy, audit, options)
+    }
+
+    /// Several clusters: `(context name, readers)` each; the first is the default, and every
+    /// tool takes a `context` argument naming one.
+    pub fn multi(
+        clusters: Vec<(String, Vec<KubeReader>)>,
+        policy: Option<rbac::Policy>,
+        audit: audit::Audit,
+        options: Options,
+    ) -> Result<Arc<Self>> {
+        if clusters.is_empty() {
+            return Err(Error::Config("no cluster to serve".into()));
+        }
+        let contexts: Vec<String> = clusters.iter().map(|(c, _)| c.clone()).collect();
+        let readers: HashMap<(String, String), KubeReader> = clusters
             .into_iter()
-            .map(|r| (r.profile().name.clone(), r))
+            .flat_map(|(c, rs)| {
+                rs.into_iter()
+                    .map(move |r| ((c.clone(), r.profile().name.clone()), r))
+            })
             .collect();
         if let Some(policy) = &policy {
             for id in &policy.identities {
-                if !readers.contains_key(&id.profile) {
+                if !readers.contains_key(&(contexts[0].clone(), id.profile.clone())) {
                     return Err(Error::Config(format!(
                         "identity `{}` uses profile `{}`, but no reader was built for it",
                         id.name, id.profile
@@ -122,6 +142,7 @@ impl Shared {
         }
         Ok(Arc::new(Self {
             readers,
+            contexts,
             policy,
             audit,
             metrics: metrics::Metrics::default(),
@@ -131,12 +152,24 @@ impl Shared {
         }))
     }
 
+    /// The reader of `profile` on the default cluster.
     pub(crate) fn reader(&self, profile: &str) -> Option<&KubeReader> {
-        self.readers.get(profile)
+        self.reader_in(&self.contexts[0], profile)
+    }
+
+    pub(crate) fn reader_in(&self, context: &str, profile: &str) -> Option<&KubeReader> {
+        self.readers
+            .get(&(context.to_string(), profile.to_string()))
     }
 
     pub(crate) fn profile(&self, name: &str) -> Option<&rbac::Profile> {
-        self.readers.get(name).map(|r| r.profile())
+        self.reader(name).map(|r| r.profile())
+    }
+
+    /// Cluster contexts served, the default first. More than one adds a `context` argument to
+    /// every tool.
+    pub fn contexts(&self) -> &[String] {
+        &self.contexts
     }
 
     /// The caller a bearer token stands for, if any.

@@ -42,12 +42,20 @@ pub fn client_for_profile(config: &kube::Config, profile: &Profile) -> Result<Cl
     client_for(config)
 }
 
+/// How long API discovery is reused before it is asked again (a CRD installed meanwhile shows
+/// up after at most this long).
+const DISCOVERY_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+type DiscoveryCache = Arc<tokio::sync::Mutex<Option<(std::time::Instant, Arc<kube::Discovery>)>>>;
+
 /// Read-only access to one cluster, scoped by a profile.
 #[derive(Clone)]
 pub struct KubeReader {
     client: Client,
     clock: Clock,
     profile: Arc<Profile>,
+    /// Shared by every clone (and every profile view) of this reader.
+    discovery: DiscoveryCache,
 }
 
 impl std::fmt::Debug for KubeReader {
@@ -64,7 +72,26 @@ impl KubeReader {
             client,
             clock,
             profile,
+            discovery: Arc::default(),
         }
+    }
+
+    /// API discovery, cached for [`DISCOVERY_TTL`]: one round of requests per minute instead of
+    /// one per `describe`/`list_objects` call.
+    async fn discovery(&self) -> Result<Arc<kube::Discovery>> {
+        let mut slot = self.discovery.lock().await;
+        if let Some((at, d)) = slot.as_ref()
+            && at.elapsed() < DISCOVERY_TTL
+        {
+            return Ok(d.clone());
+        }
+        let d = Arc::new(
+            kube::discovery::Discovery::new(self.client.clone())
+                .run()
+                .await?,
+        );
+        *slot = Some((std::time::Instant::now(), d.clone()));
+        Ok(d)
     }
 
     pub fn clock(&self) -> Clock {
@@ -77,6 +104,7 @@ impl KubeReader {
             client: self.client.clone(),
             clock: self.clock,
             profile,
+            discovery: self.discovery.clone(),
         }
     }
 
@@ -364,9 +392,7 @@ impl KubeReader {
             Some((k, g)) => (k.to_ascii_lowercase(), Some(g.to_string())),
             None => (kind.to_ascii_lowercase(), None),
         };
-        let discovery = kube::discovery::Discovery::new(self.client.clone())
-            .run()
-            .await?;
+        let discovery = self.discovery().await?;
         let mut known = Vec::new();
         for group in discovery.groups() {
             if want_group.as_deref().is_some_and(|g| g != group.name()) {

@@ -41,6 +41,9 @@ pub struct RequestRecord {
     pub path: String,
     pub query: String,
     pub status: u16,
+    /// `Impersonate-User` of the request, when present (so tests can see whose RBAC a live API
+    /// server would apply).
+    pub impersonate_user: Option<String>,
 }
 
 /// The most requests kept in the log; later ones are only counted.
@@ -363,6 +366,10 @@ async fn handle(
                 path,
                 query: query_str,
                 status,
+                impersonate_user: headers
+                    .get("impersonate-user")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
             });
         }
     }
