@@ -131,3 +131,42 @@ async fn a_profile_with_impersonation_reads_as_its_user() {
     );
     c.close().await;
 }
+
+#[tokio::test]
+async fn a_slow_cluster_gets_a_timeout_answer_not_a_hung_call() {
+    let r = replay("evals/scenarios/vllm-oom-after-max-model-len-bump").await;
+    r.set_faults(vec![
+        tools::replay::Fault::parse("path=/api/v1/nodes,latency=5s").expect("fault"),
+    ]);
+    let shared = Shared::new(
+        vec![reader(&r, rbac::Profile::local())],
+        None,
+        Audit::off(),
+        Options {
+            tool_timeout: std::time::Duration::from_secs(1),
+        },
+    )
+    .expect("server");
+    let c = McpClient::in_process(KtriageMcp::new(
+        shared.clone(),
+        Some(Caller::local("local")),
+    ))
+    .await
+    .expect("client");
+    let started = std::time::Instant::now();
+    let res = c.call("nodes", json!({})).await.expect("call");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert!(
+        res.is_error && res.text.contains("did not answer within 1 s"),
+        "{}",
+        res.text
+    );
+    assert!(shared.metrics.render(0).contains("outcome=\"timeout\"} 1"));
+    // Other tools still answer.
+    let res = c
+        .call("list_pods", json!({"namespace": "llm-serving"}))
+        .await
+        .expect("call");
+    assert!(!res.is_error, "{}", res.text);
+    c.close().await;
+}
