@@ -26,6 +26,17 @@ static HOST: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Whether an age like `12m`, `1h5m`, `40s` is under two hours.
+fn recent(age: &str) -> bool {
+    if age.contains('d') || age.contains('y') {
+        return false;
+    }
+    match age.split_once('h') {
+        Some((h, _)) => h.parse::<u32>().is_ok_and(|h| h < 2),
+        None => true,
+    }
+}
+
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let hits = log_lines(facts, &DEP);
@@ -89,6 +100,57 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                 }
             }
         }
+        // The error names the kind of dependency (a Postgres FATAL, a Redis LOADING): the
+        // in-cluster workload of that kind, nearest the caller, is the dependency.
+        if dep.is_none() {
+            let kinds: &[(&str, &[&str])] = &[
+                (
+                    "postgres",
+                    &[
+                        "postgres",
+                        "postgresql",
+                        "pg-",
+                        "-pg",
+                        "psql",
+                        "-db",
+                        "db-",
+                        "database",
+                    ],
+                ),
+                (
+                    "fatal:",
+                    &[
+                        "postgres",
+                        "postgresql",
+                        "pg-",
+                        "-pg",
+                        "-db",
+                        "db-",
+                        "database",
+                    ],
+                ),
+                ("mysql", &["mysql", "mariadb", "-db", "db-"]),
+                ("redis", &["redis", "valkey", "cache"]),
+                ("kafka", &["kafka", "broker"]),
+                ("mongo", &["mongo"]),
+                ("rabbitmq", &["rabbitmq", "amqp"]),
+            ];
+            'found: for (word, names) in kinds {
+                if !text.contains(word) {
+                    continue;
+                }
+                let mut candidates: Vec<_> = facts
+                    .workloads
+                    .iter()
+                    .filter(|w| w.name != cname && names.iter().any(|n| w.name.contains(n)))
+                    .collect();
+                candidates.sort_by_key(|w| w.namespace != cns);
+                if let Some(w) = candidates.first() {
+                    dep = Some(format!("{}/{}/{}", w.namespace, w.kind, w.name));
+                    break 'found;
+                }
+            }
+        }
         // A failing dependency answers errors; a dropped connection only times out. With only
         // timeouts and NetworkPolicies in place, the network is the better suspect.
         let only_timeouts = lines.iter().all(|(_, l)| {
@@ -103,11 +165,36 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .objects
             .get("NetworkPolicy")
             .is_some_and(|p| !p.is_empty());
-        let evidence: Vec<String> = lines
+        let mut evidence: Vec<String> = lines
             .iter()
             .take(3)
             .map(|(l, x)| ev_log(store, l, x))
             .collect();
+        // What started recently next to the caller or the dependency (a Job, a new consumer)
+        // is the usual source of new load on a shared dependency.
+        let dep_ns = dep
+            .as_deref()
+            .map(|d| split_resource(d).0)
+            .unwrap_or_default();
+        for p in facts
+            .pods
+            .iter()
+            .filter(|p| (p.namespace == cns || p.namespace == dep_ns) && p.status == "Running")
+            .filter(|p| recent(&p.age) && workload_of(p).1 != cname)
+            .take(2)
+        {
+            evidence.push(store.add(
+                "list_pods",
+                format!("{}/Pod/{}", p.namespace, p.name),
+                None,
+                format!(
+                    "started {} ago ({}): {} — new load on shared dependencies",
+                    p.age,
+                    p.owner.as_deref().unwrap_or("no owner"),
+                    p.name
+                ),
+            ));
+        }
         let resource = dep.clone().unwrap_or_else(|| caller.clone());
         let (_, _, dname) = split_resource(&resource);
         out.push(Candidate {

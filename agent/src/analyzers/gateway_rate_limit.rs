@@ -18,9 +18,28 @@ static LIMIT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static USER_AGENT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#""user[-_]agent"\s*:\s*"([^"]+)"|HTTP/[0-9.]+" \d{3} \S+ "[^"]*" "([^"]+)""#)
+});
+
+/// The client (user agent) behind most of the rejected requests, when one dominates.
+fn top_client(hits: &[Access<'_>]) -> Option<(String, usize)> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for a in hits {
+        if let Some(c) = USER_AGENT.captures(a.line) {
+            let ua = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
+            *counts.entry(tools::budget::clip(ua, 80)).or_default() += 1;
+        }
+    }
+    let (ua, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
+    (n * 2 >= hits.len() && n >= 3).then_some((ua, n))
+}
+
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
-    let hits = access_lines(facts, |s| s == 429);
     let text = log_lines(facts, &LIMIT_TEXT);
+    // NGINX's limit_req answers 503 unless limit-req-status-code says otherwise.
+    let nginx_limit = text.iter().any(|(_, l)| l.contains("limiting requests"));
+    let hits = access_lines(facts, |s| s == 429 || (nginx_limit && s == 503));
     if hits.len() < 3 && text.is_empty() {
         return Vec::new();
     }
@@ -43,6 +62,18 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     }
     for (log, line) in text.iter().take(2) {
         evidence.push(ev_log(store, log, line));
+    }
+    if let Some((ua, n)) = top_client(&hits) {
+        let a = &hits[0];
+        evidence.push(store.add(
+            a.log.source(),
+            format!("{}/Pod/{}", a.log.namespace, a.log.pod),
+            None,
+            format!(
+                "{n} of {} rejected requests came from one client, user-agent \"{ua}\"",
+                hits.len()
+            ),
+        ));
     }
     let policy = object_in(
         facts,
