@@ -460,11 +460,17 @@ mod tests {
     #[test]
     fn the_readme_policy_example_is_valid() {
         let readme = include_str!("../../README.md");
-        let start = readme.find("```yaml\nprofiles:").expect("README has a policy example") + 8;
+        let start = readme
+            .find("```yaml\nprofiles:")
+            .expect("README has a policy example")
+            + 8;
         let end = start + readme[start..].find("```").expect("closed");
         let pol = Policy::from_yaml(&readme[start..end]).unwrap();
         let (id, profile) = pol.authenticate("example-token-do-not-use").unwrap();
-        assert_eq!((id.name.as_str(), profile.name.as_str()), ("alice-ide", "team-chat"));
+        assert_eq!(
+            (id.name.as_str(), profile.name.as_str()),
+            ("alice-ide", "team-chat")
+        );
         assert!(profile.denies_kind("Secret") && profile.denies_kind("ConfigMap"));
         assert!(profile.allows_namespace("chat-web") && !profile.allows_namespace("chat-secrets"));
     }
