@@ -15,9 +15,16 @@ pub struct Connection {
     config: kube::Config,
     clock: Clock,
     _replay: Option<ReplayServer>,
+    prom: Option<tools::prom::PromClient>,
+    _local_prom: Option<tools::prom_local::LocalPrometheus>,
 }
 
 impl Connection {
+    /// Prometheus, when configured (or started for a snapshot's metrics).
+    pub fn prom(&self) -> Option<tools::prom::PromClient> {
+        self.prom.clone()
+    }
+
     /// A reader for `profile`, impersonating its user when the profile says so.
     pub fn reader(&self, profile: rbac::Profile) -> Result<KubeReader> {
         let client = tools::k8s::client_for_profile(&self.config, &profile)?;
@@ -63,10 +70,23 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
         let snapshot =
             Snapshot::load(dir).with_context(|| format!("loading snapshot {}", dir.display()))?;
         let server = ReplayServer::start(snapshot, "127.0.0.1:0".parse()?).await?;
+        let (prom, local) = match prom_from_args(args)? {
+            Some(p) => (Some(p), None),
+            None => match tools::prom_local::LocalPrometheus::start(dir) {
+                Ok(Some(local)) => (Some(local.client()?), Some(local)),
+                Ok(None) => (None, None),
+                Err(e) => {
+                    eprintln!("note: {e}");
+                    (None, None)
+                }
+            },
+        };
         return Ok(Connection {
             config: server.config()?,
             clock: server.clock(),
             _replay: Some(server),
+            prom,
+            _local_prom: local,
         });
     }
     let options = kube::config::KubeConfigOptions {
@@ -92,5 +112,29 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
         config,
         clock: Clock::system(),
         _replay: None,
+        prom: prom_from_args(args)?,
+        _local_prom: None,
     })
+}
+
+fn prom_from_args(args: &ClusterArgs) -> Result<Option<tools::prom::PromClient>> {
+    let Some(url) = &args.prometheus_url else {
+        return Ok(None);
+    };
+    let bearer = match &args.prometheus_token_file {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("reading the Prometheus token {}", p.display()))?
+                .trim()
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(Some(tools::prom::PromClient::new(
+        &tools::prom::PromConfig {
+            url: url.clone(),
+            bearer,
+            timeout: std::time::Duration::from_secs(30),
+        },
+    )?))
 }

@@ -39,6 +39,13 @@ pub struct ClusterArgs {
     /// kubeconfig file (default: $KUBECONFIG or ~/.kube/config).
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
+    /// Prometheus for the metrics tools, e.g. http://prometheus.monitoring:9090. With --snapshot,
+    /// the snapshot's metrics/ are served by a local Prometheus when it is installed.
+    #[arg(long, env = "KTRIAGE_PROMETHEUS_URL")]
+    pub prometheus_url: Option<String>,
+    /// File holding a bearer token for Prometheus.
+    #[arg(long, env = "KTRIAGE_PROMETHEUS_TOKEN_FILE")]
+    pub prometheus_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,7 +193,10 @@ async fn local_client(conn: &cluster::Connection) -> Result<mcp_server::McpClien
         vec![conn.reader(rbac::Profile::local())?],
         None,
         mcp_server::audit::Audit::off(),
-        mcp_server::Options::default(),
+        mcp_server::Options {
+            prom: conn.prom(),
+            ..mcp_server::Options::default()
+        },
     )?;
     let handler = mcp_server::KtriageMcp::new(shared, Some(mcp_server::Caller::local("local")));
     Ok(mcp_server::McpClient::in_process(handler).await?)
@@ -253,6 +263,8 @@ async fn serve_mcp(args: McpArgs) -> Result<()> {
     };
     let options = mcp_server::Options {
         tool_timeout: std::time::Duration::from_secs(args.tool_timeout.max(1)),
+        prom: conns.first().and_then(|(_, c)| c.prom()),
+        ..mcp_server::Options::default()
     };
     let shared = mcp_server::Shared::multi(clusters, policy, audit, options)?;
     if conns.len() > 1 {
@@ -416,7 +428,8 @@ async fn run(cli: Cli) -> Result<()> {
             let ctx = ToolContext::new(
                 conn.reader(rbac::Profile::local())?,
                 Budget::tokens(budget_tokens),
-            );
+            )
+            .with_prom(conn.prom());
             let answer = tools::registry::call(&ctx, &name, args).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&answer.structured)?);
@@ -474,6 +487,8 @@ async fn run(cli: Cli) -> Result<()> {
                 snapshot: Some(dir),
                 context: Vec::new(),
                 kubeconfig: None,
+                prometheus_url: None,
+                prometheus_token_file: None,
             };
             let req = agent::Request {
                 question: Some("Why is the LLM gateway returning 503s?".into()),

@@ -114,7 +114,10 @@ fn python_sdk_over_stdio() {
     assert!(ok, "{text}");
     let s = summary(&text);
     assert_eq!(s["failures"], serde_json::json!([]), "{text}");
-    assert_eq!(s["tools"].as_array().map(Vec::len), Some(10));
+    assert_eq!(
+        s["tools"].as_array().map(Vec::len),
+        Some(tools::registry::tools().len())
+    );
 }
 
 #[test]
@@ -189,7 +192,11 @@ fn mcp_inspector_cli_lists_and_calls_tools() {
     assert!(ok, "{text}");
     let v: serde_json::Value = serde_json::from_str(&text[text.find('{').unwrap_or(0)..])
         .unwrap_or_else(|e| panic!("inspector output is not JSON ({e}):\n{text}"));
-    assert_eq!(v["tools"].as_array().map(Vec::len), Some(10), "{text}");
+    assert_eq!(
+        v["tools"].as_array().map(Vec::len),
+        Some(tools::registry::tools().len()),
+        "{text}"
+    );
 
     let mut call = Command::new(inspector());
     base(&mut call);

@@ -120,10 +120,15 @@ impl KtriageMcp {
                 .budget_tokens
                 .unwrap_or(tools::budget::DEFAULT_TOKENS),
         );
-        let ctx = ToolContext::new(reader.clone(), budget);
+        let ctx =
+            ToolContext::new(reader.clone(), budget).with_prom(self.shared.options.prom.clone());
         let timeout = self.shared.options.tool_timeout;
+        let run = async {
+            let _slot = self.shared.slots.acquire().await;
+            tools::registry::call(&ctx, name, args).await
+        };
         tokio::select! {
-            r = tokio::time::timeout(timeout, tools::registry::call(&ctx, name, args)) => match r {
+            r = tokio::time::timeout(timeout, run) => match r {
                 Ok(Ok(answer)) => (Ok(answer), "ok"),
                 Ok(Err(e)) => {
                     let outcome = if matches!(e, tools::Error::Denied(_)) { "denied" } else { "tool_error" };
@@ -145,8 +150,10 @@ impl KtriageMcp {
 /// The tool as MCP lists it: description from the tool docs, input schema from schemars, a
 /// shallow output schema (top-level fields and their types) so the listing stays small.
 fn mcp_tool(info: &tools::registry::ToolInfo) -> Tool {
-    let input = match &info.input_schema {
-        Value::Object(m) => m.clone(),
+    let mut input = info.input_schema.clone();
+    compact(&mut input);
+    let input = match input {
+        Value::Object(m) => m,
         _ => JsonObject::new(),
     };
     Tool::new(info.name, info.description, Arc::new(input))
@@ -158,6 +165,35 @@ fn mcp_tool(info: &tools::registry::ToolInfo) -> Tool {
                 .idempotent(true)
                 .open_world(true),
         )
+}
+
+/// Drop what a caller does not need to call well: `"default": null` on optional parameters,
+/// `"additionalProperties": false`, and
+/// the `"null"` alternative of their types (omitting an optional parameter is the way to leave it
+/// unset). Keeps the whole listing small.
+fn compact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.get("default").is_some_and(Value::is_null) {
+                m.remove("default");
+            }
+            // Unknown arguments are still refused, with an error naming the known ones.
+            if m.get("additionalProperties") == Some(&Value::Bool(false)) {
+                m.remove("additionalProperties");
+            }
+            if let Some(Value::Array(types)) = m.get("type") {
+                let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+                if kept.len() == 1 {
+                    m.insert("type".into(), kept[0].clone());
+                }
+            }
+            for (_, x) in m.iter_mut() {
+                compact(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(compact),
+        _ => {}
+    }
 }
 
 /// The top level of an object schema: each property with its JSON type only. Valid for every
@@ -174,6 +210,7 @@ pub(crate) fn shallow_schema(full: &Value) -> JsonObject {
             props.insert(k.clone(), ty);
         }
     }
+    // Output types keep their `"null"` alternatives: answers do carry nulls.
     let mut out = JsonObject::new();
     out.insert("type".into(), "object".into());
     out.insert("properties".into(), Value::Object(props));

@@ -120,6 +120,13 @@ impl HttpServer {
         })?;
         let shutdown = stop.clone();
         let task = tokio::spawn(async move {
+            // No Nagle: each answer is one write, and waiting for the client's delayed ACK
+            // would add ~40 ms to every call.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+                }
+            });
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { shutdown.cancelled().await })
                 .await;

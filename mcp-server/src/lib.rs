@@ -72,14 +72,22 @@ impl Caller {
 /// Server-wide settings.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// A tool call taking longer than this is cancelled and answers a tool error.
+    /// A tool call taking longer than this (waiting for a slot included) is cancelled and
+    /// answers a tool error.
     pub tool_timeout: Duration,
+    /// Tool calls running at once; more wait their turn. Bounds memory: a cluster-wide listing
+    /// holds every object it reads while it runs.
+    pub max_concurrent_calls: usize,
+    /// Prometheus for the metrics tools, when configured.
+    pub prom: Option<tools::prom::PromClient>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             tool_timeout: Duration::from_secs(30),
+            max_concurrent_calls: 16,
+            prom: None,
         }
     }
 }
@@ -97,6 +105,7 @@ pub struct Shared {
     pub(crate) limiter: limit::RateLimiter,
     pub(crate) options: Options,
     pub(crate) prompts: Vec<prompts::McpPrompt>,
+    pub(crate) slots: tokio::sync::Semaphore,
 }
 
 impl Shared {
@@ -147,6 +156,7 @@ impl Shared {
             audit,
             metrics: metrics::Metrics::default(),
             limiter: limit::RateLimiter::default(),
+            slots: tokio::sync::Semaphore::new(options.max_concurrent_calls.max(1)),
             options,
             prompts: prompts::bundled()?,
         }))

@@ -144,6 +144,7 @@ async fn a_slow_cluster_gets_a_timeout_answer_not_a_hung_call() {
         Audit::off(),
         Options {
             tool_timeout: std::time::Duration::from_secs(1),
+            ..Options::default()
         },
     )
     .expect("server");

@@ -29,6 +29,9 @@ pub enum Error {
         #[source]
         source: Option<kube::Error>,
     },
+    /// Prometheus (or Grafana) answered an error, could not be reached, or is not configured.
+    #[error("{0}")]
+    Metrics(String),
     /// A snapshot folder could not be read or parsed.
     #[error("snapshot: {0}")]
     Snapshot(String),

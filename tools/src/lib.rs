@@ -11,6 +11,8 @@ pub mod budget;
 pub mod clock;
 mod error;
 pub mod k8s;
+pub mod prom;
+pub mod prom_local;
 pub mod redact;
 pub mod registry;
 pub mod replay;

@@ -11,7 +11,8 @@ use crate::tool::{Tool, ToolContext};
 use crate::tool::{
     cluster_overview::ClusterOverview, describe::Describe, events::Events,
     gateway_routes::GatewayRoutes, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes,
-    pod_logs::PodLogs, rollout_history::RolloutHistory, workload_health::WorkloadHealth,
+    pod_logs::PodLogs, prom_query::PromQuery, rollout_history::RolloutHistory,
+    workload_health::WorkloadHealth,
 };
 use crate::{Error, Result};
 
@@ -64,6 +65,7 @@ pub fn tools() -> Vec<ToolInfo> {
         info::<Nodes>(),
         info::<WorkloadHealth>(),
         info::<ListObjects>(),
+        info::<PromQuery>(),
     ]
 }
 
@@ -110,6 +112,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
         Nodes::NAME => run::<Nodes>(ctx, args).await,
         WorkloadHealth::NAME => run::<WorkloadHealth>(ctx, args).await,
         ListObjects::NAME => run::<ListObjects>(ctx, args).await,
+        PromQuery::NAME => run::<PromQuery>(ctx, args).await,
         other => {
             let names = [
                 ClusterOverview::NAME,
@@ -122,6 +125,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
                 Nodes::NAME,
                 WorkloadHealth::NAME,
                 ListObjects::NAME,
+                PromQuery::NAME,
             ];
             Err(Error::InvalidInput(format!(
                 "unknown tool `{other}`; tools: {}",

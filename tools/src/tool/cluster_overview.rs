@@ -59,7 +59,7 @@ pub struct ClusterOverview;
 
 impl Tool for ClusterOverview {
     const NAME: &'static str = "cluster_overview";
-    const DESCRIPTION: &'static str = "Start here. Where the cluster hurts: nodes (not ready, GPU capacity/allocatable/requested), namespaces with unhealthy pods or degraded deployments (worst pods named with status, restarts, exit reason), and recent warning events merged with counts. Optionally one namespace.";
+    const DESCRIPTION: &'static str = "Start here. Where the cluster hurts: nodes (not ready; GPU capacity/allocatable/requested), namespaces with unhealthy pods or degraded deployments (worst pods with status, restarts, exit reason), recent warnings merged with counts.";
     type Params = Params;
     type Output = Output;
 

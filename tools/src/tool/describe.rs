@@ -349,7 +349,7 @@ async fn owners(ctx: &ToolContext, ns: Option<&str>, obj: &DynamicObject) -> Vec
 
 impl Tool for Describe {
     const NAME: &'static str = "describe";
-    const DESCRIPTION: &'static str = "One object by kind and name, like kubectl describe but compact: spec essentials (for pods: images, args, env with secrets by name only, resources, probes, mounts, container states and last exit), status and conditions, owner chain, related events. Any readable kind; Secrets are refused. At most 400 lines.";
+    const DESCRIPTION: &'static str = "One object by kind and name, like kubectl describe but compact: spec essentials (pods: images, args, env with secrets by name only, resources, probes, mounts, states, last exit), status, conditions, owners, events. Any kind but Secret; at most 400 lines.";
     type Params = Params;
     type Output = Output;
 

@@ -47,7 +47,7 @@ pub struct ListObjects;
 
 impl Tool for ListObjects {
     const NAME: &'static str = "list_objects";
-    const DESCRIPTION: &'static str = "Every object of one kind (any kind, custom resources included), one line each with its key status: PVC phase and class, HPA replicas vs min/max and conditions, ResourceQuota used/hard, NetworkPolicy selectors and rule counts, Service selector and ports, conditions otherwise. Use it to find names for describe. Secrets are refused.";
+    const DESCRIPTION: &'static str = "Every object of one kind (CRDs too), one line each with the status that matters for it (PVC phase, HPA replicas vs max, quota used/hard, NetworkPolicy selectors, Service selector/ports, conditions). Finds names for describe.";
     type Params = Params;
     type Output = Output;
 

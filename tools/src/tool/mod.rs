@@ -10,6 +10,7 @@ pub mod list_pods;
 pub mod nodes;
 pub mod pod_facts;
 pub mod pod_logs;
+pub mod prom_query;
 pub mod rollout_history;
 pub mod workload_health;
 
@@ -28,11 +29,22 @@ use crate::{Clock, Result};
 pub struct ToolContext {
     pub kube: KubeReader,
     pub budget: Budget,
+    /// Prometheus, when configured.
+    pub prom: Option<crate::prom::PromClient>,
 }
 
 impl ToolContext {
     pub fn new(kube: KubeReader, budget: Budget) -> Self {
-        Self { kube, budget }
+        Self {
+            kube,
+            budget,
+            prom: None,
+        }
+    }
+
+    pub fn with_prom(mut self, prom: Option<crate::prom::PromClient>) -> Self {
+        self.prom = prom;
+        self
     }
 
     pub fn clock(&self) -> Clock {

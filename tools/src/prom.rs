@@ -1,0 +1,375 @@
+//! A read-only Prometheus HTTP API client (`/api/v1/query`, `/api/v1/query_range`), and the
+//! summary every metrics tool answers with: per series first/last/min/max/mean, trend, change
+//! points with their times, and the points downsampled — a few hundred tokens instead of the
+//! raw matrix.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{Error, Result};
+
+/// Where Prometheus is and how to reach it.
+#[derive(Debug, Clone)]
+pub struct PromConfig {
+    /// Base URL, e.g. `http://prometheus.monitoring.svc:9090`.
+    pub url: String,
+    /// Bearer token (sent as `Authorization: Bearer`), if the server needs one.
+    pub bearer: Option<String>,
+    pub timeout: Duration,
+}
+
+/// A Prometheus client: GET only.
+#[derive(Clone)]
+pub struct PromClient {
+    http: reqwest::Client,
+    base: String,
+    bearer: Option<String>,
+}
+
+impl std::fmt::Debug for PromClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One series as Prometheus returned it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawSeries {
+    pub labels: BTreeMap<String, String>,
+    /// `(unix seconds, value)`.
+    pub points: Vec<(f64, f64)>,
+}
+
+impl PromClient {
+    pub fn new(cfg: &PromConfig) -> Result<Self> {
+        let base = cfg.url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Error::InvalidInput(format!(
+                "Prometheus URL `{}` must start with http:// or https://",
+                cfg.url
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| Error::Metrics(format!("cannot build the Prometheus client: {e}")))?;
+        Ok(Self {
+            http,
+            base,
+            bearer: cfg.bearer.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value> {
+        let mut req = self.http.get(format!("{}{path}", self.base)).query(params);
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.map_err(|e| {
+            Error::Metrics(format!(
+                "Prometheus at {} is unreachable: {e}; check --prometheus-url and that the server is up",
+                self.base
+            ))
+        })?;
+        let status = resp.status();
+        let body: Value = resp.json().await.map_err(|e| {
+            Error::Metrics(format!(
+                "Prometheus at {} answered {status} with a body that is not its API JSON: {e}",
+                self.base
+            ))
+        })?;
+        if body["status"] == "success" {
+            return Ok(body["data"].clone());
+        }
+        let kind = body["errorType"].as_str().unwrap_or("error");
+        let msg = body["error"].as_str().unwrap_or("no message");
+        Err(match kind {
+            "bad_data" => {
+                Error::InvalidInput(format!("Prometheus rejected the query ({kind}): {msg}"))
+            }
+            _ => Error::Metrics(format!("Prometheus error ({status} {kind}): {msg}")),
+        })
+    }
+
+    /// An instant query at `at`.
+    pub async fn instant(&self, expr: &str, at: Timestamp) -> Result<Vec<RawSeries>> {
+        let data = self
+            .get(
+                "/api/v1/query",
+                &[("query", expr.to_string()), ("time", secs(at))],
+            )
+            .await?;
+        Ok(parse(&data))
+    }
+
+    /// A range query over `[start, end]` every `step` seconds.
+    pub async fn range(
+        &self,
+        expr: &str,
+        start: Timestamp,
+        end: Timestamp,
+        step: u32,
+    ) -> Result<Vec<RawSeries>> {
+        let data = self
+            .get(
+                "/api/v1/query_range",
+                &[
+                    ("query", expr.to_string()),
+                    ("start", secs(start)),
+                    ("end", secs(end)),
+                    ("step", step.to_string()),
+                ],
+            )
+            .await?;
+        Ok(parse(&data))
+    }
+}
+
+fn secs(t: Timestamp) -> String {
+    format!("{:.3}", t.as_millisecond() as f64 / 1000.0)
+}
+
+fn point(v: &Value) -> Option<(f64, f64)> {
+    let a = v.as_array()?;
+    let t = a.first()?.as_f64()?;
+    let v: f64 = a.get(1)?.as_str()?.parse().ok()?;
+    Some((t, v))
+}
+
+fn parse(data: &Value) -> Vec<RawSeries> {
+    let labels = |m: &Value| -> BTreeMap<String, String> {
+        m.as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match data["resultType"].as_str() {
+        Some("matrix") => data["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| RawSeries {
+                labels: labels(&s["metric"]),
+                points: s["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(point)
+                    .collect(),
+            })
+            .collect(),
+        Some("vector") => data["result"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| RawSeries {
+                labels: labels(&s["metric"]),
+                points: point(&s["value"]).into_iter().collect(),
+            })
+            .collect(),
+        Some("scalar") => vec![RawSeries {
+            labels: BTreeMap::new(),
+            points: point(&data["result"]).into_iter().collect(),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// One series, summarised.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SeriesSummary {
+    /// `{label="value",...}` without the metric name's own label noise.
+    pub labels: String,
+    pub first: f64,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    /// `rising`, `falling`, `flat` or `single point`.
+    pub trend: String,
+    /// Sudden changes: `HH:MM:SSZ from -> to`.
+    pub changes: Vec<String>,
+    /// Downsampled `(RFC 3339 time, value)`.
+    pub points: Vec<(String, f64)>,
+}
+
+/// `name{labels}`; GPU UUIDs and similar identifiers are kept (they tell GPUs apart).
+fn label_text(l: &BTreeMap<String, String>) -> String {
+    let inner: Vec<String> = l
+        .iter()
+        .filter(|(k, _)| k.as_str() != "__name__")
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect();
+    format!(
+        "{}{{{}}}",
+        l.get("__name__").map_or("", String::as_str),
+        inner.join(",")
+    )
+}
+
+fn hms(t: f64) -> String {
+    Timestamp::from_millisecond((t * 1000.0) as i64)
+        .map(|ts| ts.strftime("%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| format!("{t}"))
+}
+
+fn iso(t: f64) -> String {
+    Timestamp::from_millisecond((t * 1000.0) as i64)
+        .map(|ts| ts.to_string())
+        .unwrap_or_else(|_| format!("{t}"))
+}
+
+/// Round to 4 significant digits, so answers stay short.
+pub fn round(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let mag = 10f64.powi(3 - v.abs().log10().floor() as i32);
+    (v * mag).round() / mag
+}
+
+/// Summarise one series, keeping at most `max_points` points.
+pub fn summarize(s: &RawSeries, max_points: usize) -> SeriesSummary {
+    let vals: Vec<f64> = s
+        .points
+        .iter()
+        .map(|p| p.1)
+        .filter(|v| v.is_finite())
+        .collect();
+    let n = vals.len();
+    let (first, last) = (
+        vals.first().copied().unwrap_or(f64::NAN),
+        vals.last().copied().unwrap_or(f64::NAN),
+    );
+    let min = vals.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mean = if n == 0 {
+        f64::NAN
+    } else {
+        vals.iter().sum::<f64>() / n as f64
+    };
+    let trend = if n < 2 {
+        "single point".to_string()
+    } else {
+        let third = (n / 3).max(1);
+        let head = vals[..third].iter().sum::<f64>() / third as f64;
+        let tail = vals[n - third..].iter().sum::<f64>() / third as f64;
+        let span = (max - min).abs().max(f64::EPSILON);
+        if (tail - head) / span > 0.2 {
+            "rising".into()
+        } else if (head - tail) / span > 0.2 {
+            "falling".into()
+        } else {
+            "flat".into()
+        }
+    };
+    // Change points: steps much larger than the typical step, at most three, largest first.
+    let mut changes = Vec::new();
+    if s.points.len() >= 3 {
+        let mut deltas: Vec<(usize, f64)> = s
+            .points
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| (i + 1, (w[1].1 - w[0].1).abs()))
+            .collect();
+        let mut sorted: Vec<f64> = deltas.iter().map(|d| d.1).collect();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let span = (max - min).abs();
+        deltas.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (i, d) in deltas.into_iter().take(3) {
+            if d > 3.0 * median && d > 0.15 * span && span > 0.0 {
+                let (t, v) = s.points[i];
+                changes.push((
+                    t,
+                    format!("{} {} -> {}", hms(t), round(s.points[i - 1].1), round(v)),
+                ));
+            }
+        }
+        changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let step = (s.points.len() as f64 / max_points.max(1) as f64).max(1.0);
+    let mut points: Vec<(String, f64)> = (0..s.points.len().min(max_points))
+        .map(|k| {
+            let i = ((k as f64) * step) as usize;
+            let (t, v) = s.points[i.min(s.points.len() - 1)];
+            (iso(t), round(v))
+        })
+        .collect();
+    if let (Some(lastp), Some(p)) = (s.points.last(), points.last_mut()) {
+        *p = (iso(lastp.0), round(lastp.1));
+    }
+    SeriesSummary {
+        labels: label_text(&s.labels),
+        first: round(first),
+        last: round(last),
+        min: round(min),
+        max: round(max),
+        mean: round(mean),
+        trend,
+        changes: changes.into_iter().map(|c| c.1).collect(),
+        points,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_is_found_and_points_are_capped() {
+        let points: Vec<(f64, f64)> = (0..240)
+            .map(|i| {
+                (
+                    1_795_181_400.0 + 15.0 * i as f64,
+                    if i < 160 {
+                        0.4 + 0.001 * (i % 3) as f64
+                    } else {
+                        0.99
+                    },
+                )
+            })
+            .collect();
+        let s = RawSeries {
+            labels: BTreeMap::from([("pod".into(), "vllm-0".into())]),
+            points,
+        };
+        let sum = summarize(&s, 10);
+        assert_eq!(sum.points.len(), 10);
+        assert_eq!(sum.trend, "rising");
+        assert_eq!(sum.changes.len(), 1, "{:?}", sum.changes);
+        assert!(
+            sum.changes[0].contains("0.4") && sum.changes[0].contains("0.99"),
+            "{:?}",
+            sum.changes
+        );
+        assert_eq!((sum.min, sum.max, sum.last), (0.4, 0.99, 0.99));
+        assert_eq!(sum.labels, "{pod=\"vllm-0\"}");
+    }
+
+    #[test]
+    fn api_shapes_parse() {
+        let m = serde_json::json!({"resultType":"matrix","result":[{"metric":{"a":"b"},"values":[[1.0,"2"],[2.0,"3"]]}]});
+        assert_eq!(parse(&m)[0].points, vec![(1.0, 2.0), (2.0, 3.0)]);
+        let v =
+            serde_json::json!({"resultType":"vector","result":[{"metric":{},"value":[1.0,"NaN"]}]});
+        assert!(parse(&v)[0].points[0].1.is_nan());
+        let s = serde_json::json!({"resultType":"scalar","result":[1.0,"7"]});
+        assert_eq!(parse(&s)[0].points, vec![(1.0, 7.0)]);
+    }
+}
