@@ -47,11 +47,19 @@ async fn one(dir: PathBuf) -> Result<evals::Row> {
         replay.clock(),
         std::sync::Arc::new(rbac::Profile::local()),
     );
+    // A real Prometheus on the scenario's metrics (promtool backfill); without the binaries the
+    // diagnosis runs without metrics and says so in its gaps.
+    let local_prom = tools::prom_local::LocalPrometheus::start(&dir)
+        .ok()
+        .flatten();
     let shared = mcp_server::Shared::new(
         vec![reader],
         None,
         mcp_server::audit::Audit::off(),
-        mcp_server::Options::default(),
+        mcp_server::Options {
+            prom: local_prom.as_ref().map(|p| p.client()).transpose()?,
+            ..mcp_server::Options::default()
+        },
     )?;
     let client = mcp_server::McpClient::in_process(mcp_server::KtriageMcp::new(
         shared,
@@ -104,6 +112,13 @@ async fn one(dir: PathBuf) -> Result<evals::Row> {
     })
 }
 
+fn prometheus_installed() -> bool {
+    ["prometheus", "promtool"].iter().all(|b| {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(b).is_file()))
+    })
+}
+
 /// Run the evals; returns whether the run met `--min-pass`.
 pub async fn run(args: EvalArgs) -> Result<bool> {
     if args.mode == Mode::Agent {
@@ -151,10 +166,11 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
             }
         }
     }
-    let mut notes = vec![
-        "metrics/ and grafana/ were not used: the Prometheus and Grafana tools are issue #6"
-            .to_string(),
-    ];
+    let mut notes = vec![if prometheus_installed() {
+        "metrics/ served by a local Prometheus (promtool backfill); grafana/ not used yet (issue #6)".to_string()
+    } else {
+        "prometheus/promtool not installed (apt-get install prometheus): metric evidence unavailable; grafana/ not used yet".to_string()
+    }];
     notes.extend(errors.iter().map(|e| format!("could not run {e}")));
     let report = evals::Report::new("analyzers", "none (rules only)", rows, notes);
     print!("{}", report.table());

@@ -53,6 +53,57 @@ impl PodLog {
     }
 }
 
+/// A curated PromQL signal: what it measures, for which incident kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Signal {
+    pub name: &'static str,
+    pub query: &'static str,
+    /// What the value means, for the evidence line.
+    pub what: &'static str,
+}
+
+/// The signals read when Prometheus is configured (the full catalogue with exporter detection is
+/// the `signals` tool of issue #6). Queries that match no series cost one empty answer.
+pub const SIGNALS: &[Signal] = &[
+    Signal {
+        name: "kv_cache_usage",
+        query: "max by (namespace, pod) (vllm:gpu_cache_usage_perc)",
+        what: "vLLM GPU KV-cache usage (1 = full)",
+    },
+    Signal {
+        name: "requests_waiting",
+        query: "sum by (namespace, pod) (vllm:num_requests_waiting)",
+        what: "vLLM requests waiting in the queue",
+    },
+    Signal {
+        name: "preemptions",
+        query: "sum by (namespace, pod) (rate(vllm:num_preemptions_total[5m]))",
+        what: "vLLM preemptions per second",
+    },
+    Signal {
+        name: "tgi_queue",
+        query: "sum by (namespace, pod) (tgi_queue_size)",
+        what: "TGI requests in the queue",
+    },
+    Signal {
+        name: "gpu_xid",
+        query: "max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS)",
+        what: "last Xid error code per GPU (DCGM)",
+    },
+    Signal {
+        name: "upstream_5xx",
+        query: "sum by (envoy_cluster_name) (rate(envoy_cluster_upstream_rq_xx{envoy_response_code_class=\"5\"}[5m]))",
+        what: "Envoy upstream 5xx per second, by cluster (route)",
+    },
+];
+
+/// A signal's answer.
+#[derive(Debug, Clone)]
+pub struct MetricFact {
+    pub signal: Signal,
+    pub output: tools::tool::prom_query::Output,
+}
+
 /// Everything the analyzers look at.
 #[derive(Debug, Clone)]
 pub struct Facts {
@@ -74,6 +125,10 @@ pub struct Facts {
     pub rollouts: BTreeMap<String, rollout_history::Output>,
     /// `list_objects` answers by kind (HorizontalPodAutoscaler, PersistentVolumeClaim, ...).
     pub objects: BTreeMap<String, Vec<ObjectLine>>,
+    /// Curated metric signals that returned data (empty without Prometheus).
+    pub metrics: Vec<MetricFact>,
+    /// Whether Prometheus could be read at all.
+    pub metrics_read: bool,
     pub gaps: Vec<String>,
     pub tool_calls: usize,
     pub tool_tokens: usize,
@@ -594,6 +649,54 @@ pub async fn gather(
         }
     }
 
+    // Metrics: the curated signals, when Prometheus is configured. The first failure says why
+    // (not configured, unreachable) once, as a gap, and the rest are skipped.
+    let mut metrics = Vec::new();
+    let mut metrics_read = false;
+    for s in SIGNALS {
+        (r.progress)(&format!("prom_query {}", s.name));
+        r.calls += 1;
+        match r
+            .client
+            .call(
+                "prom_query",
+                json!({"query": s.query, "minutes": 60, "top": 6}),
+            )
+            .await
+        {
+            Ok(reply) if !reply.is_error => {
+                metrics_read = true;
+                r.tokens += tools::budget::estimate_tokens(&reply.text);
+                if let Some(o) = reply
+                    .structured
+                    .and_then(|v| serde_json::from_value::<tools::tool::prom_query::Output>(v).ok())
+                    .filter(|o| !o.series.is_empty())
+                {
+                    metrics.push(MetricFact {
+                        signal: *s,
+                        output: o,
+                    });
+                }
+            }
+            Ok(reply) => {
+                if !metrics_read {
+                    r.gaps
+                        .push(format!("metrics not read: {}", first_line(&reply.text)));
+                    break;
+                }
+                r.gaps.push(format!(
+                    "prom_query {}: {}",
+                    s.name,
+                    first_line(&reply.text)
+                ));
+            }
+            Err(e) => {
+                r.gaps.push(format!("metrics not read: {e}"));
+                break;
+            }
+        }
+    }
+
     Facts {
         question: question.to_string(),
         alert,
@@ -611,6 +714,8 @@ pub async fn gather(
         nodes,
         rollouts,
         objects,
+        metrics,
+        metrics_read,
         gaps: r.gaps,
         tool_calls: r.calls,
         tool_tokens: r.tokens,

@@ -481,6 +481,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             eprintln!(
                 "ktriage demo: replaying a recorded incident (a vLLM rollout on 2 GPU nodes behind Envoy Gateway) and diagnosing it.\n\
+                 Metrics: the incident's metrics/ are served by a local Prometheus when `prometheus` is installed.\n\
                  Model: none in this build — rules only (the local model engine is issue #7); every cause below is backed by quoted evidence.\n"
             );
             let cluster = ClusterArgs {

@@ -80,6 +80,18 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             add(node, ev, known, &mut out);
         }
     }
+    // DCGM's last Xid per GPU: a non-zero code that appeared within the hour.
+    for (m, s) in metric_series(facts, "gpu_xid") {
+        if s.last <= 0.0 || s.changes.is_empty() {
+            continue;
+        }
+        if let Some(node) =
+            label(s, "Hostname").filter(|h| facts.nodes.iter().any(|n| n.name == *h))
+        {
+            let ev = ev_metric(store, m, s);
+            add(node, ev, true, &mut out);
+        }
+    }
     for n in &facts.nodes {
         let gpu_node = !n.gpus.is_empty()
             || n.labels_of_note

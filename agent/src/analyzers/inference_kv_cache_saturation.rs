@@ -45,6 +45,61 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     if queued.len() >= 3 {
         hits.extend(queued);
     }
+    // The metrics say it first: KV-cache usage at the ceiling on a running server.
+    for (m, s) in metric_series(facts, "kv_cache_usage") {
+        if s.max < 0.95 {
+            continue;
+        }
+        let (Some(ns), Some(podname)) = (label(s, "namespace"), label(s, "pod")) else {
+            continue;
+        };
+        let Some(p) = pod(facts, ns, podname) else {
+            continue;
+        };
+        let key = workload_key(p);
+        let id = ev_metric(store, m, s);
+        if let Some(c) = out
+            .iter_mut()
+            .find(|c| c.workload.as_deref() == Some(key.as_str()))
+        {
+            if !c.evidence.contains(&id) {
+                c.evidence.push(id);
+            }
+            continue;
+        }
+        let mut evidence = vec![id];
+        for (m2, s2) in metric_series(facts, "requests_waiting")
+            .into_iter()
+            .chain(metric_series(facts, "preemptions"))
+            .filter(|(_, s2)| label(s2, "pod") == Some(podname) && s2.max > 0.0)
+            .take(2)
+        {
+            evidence.push(ev_metric(store, m2, s2));
+        }
+        let (ns2, kind, name) = split_resource(&resource_of(p));
+        out.push(Candidate {
+            category: "inference-kv-cache-saturation",
+            resource: resource_of(p),
+            statement: format!(
+                "The model server {name} is saturated: its GPU KV cache (token budget) is full, so requests wait in the queue or are preempted and latency rises while the pods stay up."
+            ),
+            confidence: if evidence.len() > 1 { 0.82 } else { 0.74 },
+            evidence,
+            analyzer: "inference-kv-cache-saturation",
+            workload: Some(key),
+            depends_on: Vec::new(),
+            next_steps: vec![
+                step(
+                    "Add capacity (replicas) or cap concurrency per replica (max-num-seqs / max_num_seqs, max batch tokens) so the KV cache stops preempting",
+                    Some(format!("{} get {}/{name} -o yaml", kns(&ns2), kind.to_lowercase())),
+                ),
+                step(
+                    "Find which clients send the longest prompts or no max_tokens (request logs or per-client metrics)",
+                    None,
+                ),
+            ],
+        });
+    }
     for (log, line) in hits {
         let Some(p) = pod_of(facts, log) else {
             continue;

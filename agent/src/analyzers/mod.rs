@@ -345,6 +345,58 @@ pub(crate) fn split_resource(r: &str) -> (String, String, String) {
     }
 }
 
+// ---- metrics ---------------------------------------------------------------------------------
+
+/// The series of a curated signal (see `investigate::SIGNALS`), with the signal.
+pub(crate) fn metric_series<'a>(
+    facts: &'a Facts,
+    name: &str,
+) -> Vec<(
+    &'a crate::investigate::MetricFact,
+    &'a tools::prom::SeriesSummary,
+)> {
+    facts
+        .metrics
+        .iter()
+        .filter(|m| m.signal.name == name)
+        .flat_map(|m| m.output.series.iter().map(move |s| (m, s)))
+        .collect()
+}
+
+/// A label's value in a series' `name{k="v",...}` text.
+pub(crate) fn label<'a>(s: &'a tools::prom::SeriesSummary, key: &str) -> Option<&'a str> {
+    let pat = format!("{key}=\"");
+    let start = s.labels.find(&pat)? + pat.len();
+    let end = s.labels[start..].find('"')? + start;
+    Some(&s.labels[start..end])
+}
+
+pub(crate) fn ev_metric(
+    store: &mut EvidenceStore,
+    m: &crate::investigate::MetricFact,
+    s: &tools::prom::SeriesSummary,
+) -> String {
+    store.add(
+        format!("prom_query {}", m.signal.query),
+        s.labels.clone(),
+        None,
+        format!(
+            "{}: {} last {} max {} mean {}, {}{} over the last hour",
+            m.signal.what,
+            s.labels,
+            s.last,
+            s.max,
+            s.mean,
+            s.trend,
+            if s.changes.is_empty() {
+                String::new()
+            } else {
+                format!(" (changes {})", s.changes.join("; "))
+            }
+        ),
+    )
+}
+
 // ---- gateway access logs --------------------------------------------------------------------
 
 /// A parsed access-log line of a gateway (Envoy JSON or text format, NGINX, Kong).
