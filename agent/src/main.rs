@@ -20,7 +20,7 @@ use tools::tool::ToolContext;
 /// names the likely root causes of an incident with the evidence for each. It never changes
 /// anything: every request it makes is a read.
 #[derive(Debug, Parser)]
-#[command(name = "ktriage", version, about, long_about = None, after_help = "Examples:\n  ktriage replay evals/scenarios/vllm-oom-after-max-model-len-bump --kubeconfig-out /tmp/kc\n  KUBECONFIG=/tmp/kc kubectl get pods -A\n  ktriage tool list_pods '{\"namespace\":\"llm-serving\"}' --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage snapshot /tmp/incident --namespace llm-serving --context prod")]
+#[command(name = "ktriage", version, about, long_about = None, after_help = "Start here:\n  ktriage demo                              # a bundled incident, end to end\n  ktriage diagnose \"why is checkout returning 503?\" --context prod\n  ktriage mcp --context prod                # tools for an IDE assistant (stdio)\n  ktriage eval evals/scenarios              # score the diagnoses\n  ktriage replay evals/scenarios/vllm-oom-after-max-model-len-bump --kubeconfig-out /tmp/kc\n  ktriage snapshot /tmp/incident --namespace llm-serving --context prod\n\nEvery command reads only; see `ktriage <command> --help`.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
