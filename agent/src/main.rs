@@ -117,6 +117,21 @@ enum Command {
         after_help = "Examples:\n  ktriage diagnose \"Why is the LLM gateway returning 503s?\" --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage diagnose --alert alert.json --context prod --output markdown\n  ktriage diagnose \"why is checkout slow\" -n checkout --output json > diagnosis.json"
     )]
     Diagnose(DiagnoseArgs),
+    /// Ask questions about the cluster interactively; each answer is a diagnosis with evidence.
+    ///
+    /// Follow-ups keep the context of earlier questions ("and what about the gateway?").
+    /// Commands: /evidence (the last answer's evidence), /json (the last answer as JSON),
+    /// /quit. Reads questions from stdin, so it also takes a piped script.
+    #[command(
+        after_help = "Example:\n  ktriage ask --snapshot evals/scenarios/vllm-oom-after-max-model-len-bump\n  ktriage> why are the vllm pods restarting?\n  ktriage> and what about the gateway?\n  ktriage> /evidence"
+    )]
+    Ask {
+        /// Namespaces to look at first (repeatable).
+        #[arg(long = "namespace", short = 'n')]
+        namespaces: Vec<String>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+    },
     /// Score ktriage on incident scenarios (SCENARIOS.md): replay each, diagnose it, print a
     /// table ending `N passed, N failed`.
     #[command(
@@ -224,6 +239,97 @@ async fn run_diagnose(
     client.close().await;
     let color = output == agent::render::Format::Text && std::io::stdout().is_terminal();
     print!("{}", agent::render::render(&d, output, color));
+    Ok(())
+}
+
+/// The interactive loop of `ktriage ask`.
+async fn ask(cluster: &ClusterArgs, namespaces: Vec<String>) -> Result<()> {
+    use std::io::{IsTerminal, Write};
+    use tokio::io::AsyncBufReadExt;
+    let tty = std::io::stdin().is_terminal();
+    let conn = cluster::connect(cluster).await?;
+    let client = local_client(&conn).await?;
+    if tty {
+        eprintln!(
+            "ktriage ask: read-only; rules only in this build. /evidence, /json, /quit. Ctrl-D ends."
+        );
+    }
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut context: Vec<String> = Vec::new();
+    let mut last: Option<agent::Diagnosis> = None;
+    let show = std::io::stderr().is_terminal();
+    loop {
+        if tty {
+            eprint!("ktriage> ");
+            let _ = std::io::stderr().flush();
+        }
+        let Some(line) = lines.next_line().await.context("reading a question")? else {
+            break;
+        };
+        let q = line.trim();
+        match q {
+            "" => continue,
+            "/quit" | "/exit" => break,
+            "/evidence" => {
+                match &last {
+                    Some(d) => {
+                        for e in &d.evidence {
+                            println!("{} {} — {}\n    > {}", e.id, e.object, e.source, e.excerpt);
+                        }
+                    }
+                    None => eprintln!("no answer yet: ask a question first"),
+                }
+                continue;
+            }
+            "/json" => {
+                match &last {
+                    Some(d) => println!("{}", serde_json::to_string_pretty(d)?),
+                    None => eprintln!("no answer yet: ask a question first"),
+                }
+                continue;
+            }
+            other if other.starts_with('/') => {
+                eprintln!("unknown command {other}; use /evidence, /json or /quit");
+                continue;
+            }
+            _ => {}
+        }
+        // A follow-up keeps the names of earlier questions in scope.
+        context.push(q.to_string());
+        let question = if context.len() > 1 {
+            format!(
+                "{q} (earlier: {})",
+                context[..context.len() - 1].join(" / ")
+            )
+        } else {
+            q.to_string()
+        };
+        let req = agent::Request {
+            question: Some(question),
+            alert: None,
+            namespaces: namespaces.clone(),
+        };
+        let progress = move |what: &str| {
+            if show {
+                eprint!("\r\x1b[2K reading: {}", tools::budget::clip(what, 100));
+            }
+        };
+        let d = agent::diagnose(&client, &req, &progress).await;
+        if show {
+            eprint!("\r\x1b[2K");
+        }
+        print!(
+            "{}",
+            agent::render::render(
+                &d,
+                agent::render::Format::Text,
+                std::io::stdout().is_terminal()
+            )
+        );
+        let _ = std::io::stdout().flush();
+        last = Some(d);
+    }
+    client.close().await;
     Ok(())
 }
 
@@ -497,6 +603,13 @@ async fn run(cli: Cli) -> Result<()> {
                 namespaces: Vec::new(),
             };
             run_diagnose(&cluster, req, output, false).await
+        }
+        Command::Ask {
+            namespaces,
+            cluster,
+        } => {
+            init_tracing("warn");
+            ask(&cluster, namespaces).await
         }
         Command::Eval(args) => {
             init_tracing("error");
