@@ -17,9 +17,16 @@ pub struct Connection {
     _replay: Option<ReplayServer>,
     prom: Option<tools::prom::PromClient>,
     _local_prom: Option<tools::prom_local::LocalPrometheus>,
+    /// Why a snapshot's metrics could not be served, if they could not.
+    prom_note: Option<String>,
 }
 
 impl Connection {
+    /// Why the snapshot's metrics are not served (Prometheus not installed...), if so.
+    pub fn prom_note(&self) -> Option<&str> {
+        self.prom_note.as_deref()
+    }
+
     /// Prometheus, when configured (or started for a snapshot's metrics).
     pub fn prom(&self) -> Option<tools::prom::PromClient> {
         self.prom.clone()
@@ -70,15 +77,12 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
         let snapshot =
             Snapshot::load(dir).with_context(|| format!("loading snapshot {}", dir.display()))?;
         let server = ReplayServer::start(snapshot, "127.0.0.1:0".parse()?).await?;
-        let (prom, local) = match prom_from_args(args)? {
-            Some(p) => (Some(p), None),
+        let (prom, local, prom_note) = match prom_from_args(args)? {
+            Some(p) => (Some(p), None, None),
             None => match tools::prom_local::LocalPrometheus::start(dir) {
-                Ok(Some(local)) => (Some(local.client()?), Some(local)),
-                Ok(None) => (None, None),
-                Err(e) => {
-                    eprintln!("note: {e}");
-                    (None, None)
-                }
+                Ok(Some(local)) => (Some(local.client()?), Some(local), None),
+                Ok(None) => (None, None, None),
+                Err(e) => (None, None, Some(e.to_string())),
             },
         };
         return Ok(Connection {
@@ -87,6 +91,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
             _replay: Some(server),
             prom,
             _local_prom: local,
+            prom_note,
         });
     }
     let options = kube::config::KubeConfigOptions {
@@ -114,6 +119,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
         _replay: None,
         prom: prom_from_args(args)?,
         _local_prom: None,
+        prom_note: None,
     })
 }
 

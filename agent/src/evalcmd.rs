@@ -39,33 +39,17 @@ pub enum Mode {
 async fn one(dir: PathBuf) -> Result<evals::Row> {
     let scenario = evals::Scenario::load(&dir)?;
     let started = Instant::now();
-    let snapshot = tools::snapshot::Snapshot::load(&dir)
-        .with_context(|| format!("loading snapshot {}", dir.display()))?;
-    let replay = tools::replay::ReplayServer::start(snapshot, "127.0.0.1:0".parse()?).await?;
-    let reader = tools::k8s::KubeReader::new(
-        replay.client()?,
-        replay.clock(),
-        std::sync::Arc::new(rbac::Profile::local()),
-    );
-    // A real Prometheus on the scenario's metrics (promtool backfill); without the binaries the
-    // diagnosis runs without metrics and says so in its gaps.
-    let local_prom = tools::prom_local::LocalPrometheus::start(&dir)
-        .ok()
-        .flatten();
-    let shared = mcp_server::Shared::new(
-        vec![reader],
-        None,
-        mcp_server::audit::Audit::off(),
-        mcp_server::Options {
-            prom: local_prom.as_ref().map(|p| p.client()).transpose()?,
-            ..mcp_server::Options::default()
-        },
-    )?;
-    let client = mcp_server::McpClient::in_process(mcp_server::KtriageMcp::new(
-        shared,
-        Some(mcp_server::Caller::local("local")),
-    ))
+    // The same connection `--snapshot` makes: the replay, and a real Prometheus on the
+    // scenario's metrics when it is installed (the run's notes say when it is not).
+    let conn = crate::cluster::connect(&crate::ClusterArgs {
+        snapshot: Some(dir.clone()),
+        context: Vec::new(),
+        kubeconfig: None,
+        prometheus_url: None,
+        prometheus_token_file: None,
+    })
     .await?;
+    let client = crate::local_client(&conn).await?;
     let alert = match &scenario.alert {
         Some(text) => Some(
             agent::alert::Payload::parse(text)

@@ -145,9 +145,28 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     async fn call<T: DeserializeOwned>(&mut self, tool: &str, args: Value) -> Option<T> {
+        self.call_or_absent(tool, args, false).await
+    }
+
+    /// `list_objects` for a kind that may not be installed (a CRD): an unknown kind is a fact
+    /// about the cluster ("no cert-manager here"), not a gap in the investigation.
+    async fn list_optional(&mut self, kind: &str) -> Option<list_objects::Output> {
+        self.call_or_absent("list_objects", json!({ "kind": kind }), true)
+            .await
+    }
+
+    async fn call_or_absent<T: DeserializeOwned>(
+        &mut self,
+        tool: &str,
+        args: Value,
+        unknown_kind_is_absent: bool,
+    ) -> Option<T> {
         (self.progress)(&format!("{tool} {args}"));
         self.calls += 1;
         match self.client.call(tool, args.clone()).await {
+            Ok(r) if r.is_error && unknown_kind_is_absent && r.text.contains("unknown kind") => {
+                None
+            }
             Ok(r) if r.is_error => {
                 self.tokens += tools::budget::estimate_tokens(&r.text);
                 self.gaps
@@ -168,32 +187,6 @@ impl Reader<'_> {
             }
             Err(e) => {
                 self.gaps.push(format!("{tool} {args}: {e}"));
-                None
-            }
-        }
-    }
-}
-
-impl Reader<'_> {
-    /// `list_objects` for a kind that may not be installed (a CRD): an unknown kind is a fact
-    /// about the cluster ("no cert-manager here"), not a gap in the investigation.
-    async fn list_optional(&mut self, kind: &str) -> Option<list_objects::Output> {
-        (self.progress)(&format!("list_objects {kind}"));
-        self.calls += 1;
-        let args = json!({ "kind": kind });
-        match self.client.call("list_objects", args.clone()).await {
-            Ok(r) if r.is_error && r.text.contains("unknown kind") => None,
-            Ok(r) if r.is_error => {
-                self.gaps
-                    .push(format!("list_objects {args}: {}", first_line(&r.text)));
-                None
-            }
-            Ok(r) => {
-                self.tokens += tools::budget::estimate_tokens(&r.text);
-                serde_json::from_value(r.structured?).ok()
-            }
-            Err(e) => {
-                self.gaps.push(format!("list_objects {args}: {e}"));
                 None
             }
         }

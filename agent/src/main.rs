@@ -202,8 +202,17 @@ struct McpArgs {
     cluster: ClusterArgs,
 }
 
+/// Connect as a command run by a person: say on stderr when a snapshot's metrics cannot be served.
+async fn connect_noting(args: &ClusterArgs) -> Result<cluster::Connection> {
+    let conn = cluster::connect(args).await?;
+    if let Some(note) = conn.prom_note() {
+        eprintln!("note: {note}");
+    }
+    Ok(conn)
+}
+
 /// An in-process MCP client over `conn`, as the local user.
-async fn local_client(conn: &cluster::Connection) -> Result<mcp_server::McpClient> {
+pub(crate) async fn local_client(conn: &cluster::Connection) -> Result<mcp_server::McpClient> {
     let shared = mcp_server::Shared::new(
         vec![conn.reader(rbac::Profile::local())?],
         None,
@@ -224,7 +233,7 @@ async fn run_diagnose(
     quiet: bool,
 ) -> Result<()> {
     use std::io::IsTerminal;
-    let conn = cluster::connect(cluster).await?;
+    let conn = connect_noting(cluster).await?;
     let client = local_client(&conn).await?;
     let show = !quiet && std::io::stderr().is_terminal();
     let progress = move |what: &str| {
@@ -247,7 +256,7 @@ async fn ask(cluster: &ClusterArgs, namespaces: Vec<String>) -> Result<()> {
     use std::io::{IsTerminal, Write};
     use tokio::io::AsyncBufReadExt;
     let tty = std::io::stdin().is_terminal();
-    let conn = cluster::connect(cluster).await?;
+    let conn = connect_noting(cluster).await?;
     let client = local_client(&conn).await?;
     if tty {
         eprintln!(
@@ -341,6 +350,11 @@ async fn serve_mcp(args: McpArgs) -> Result<()> {
         .map(rbac::Policy::from_file)
         .transpose()?;
     let conns = cluster::connect_all(&args.cluster).await?;
+    for (_, c) in &conns {
+        if let Some(note) = c.prom_note() {
+            eprintln!("note: {note}");
+        }
+    }
     let mut profiles = vec![rbac::Profile::local()];
     if let Some(p) = &policy {
         profiles.retain(|l| !p.profiles.iter().any(|q| q.name == l.name));
@@ -530,7 +544,7 @@ async fn run(cli: Cli) -> Result<()> {
             let name = name.unwrap_or_default();
             let args: serde_json::Value = serde_json::from_str(&args)
                 .with_context(|| format!("arguments must be a JSON object, got {args:?}"))?;
-            let conn = cluster::connect(&cluster).await?;
+            let conn = connect_noting(&cluster).await?;
             let ctx = ToolContext::new(
                 conn.reader(rbac::Profile::local())?,
                 Budget::tokens(budget_tokens),
