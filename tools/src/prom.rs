@@ -56,6 +56,9 @@ impl PromClient {
                 cfg.url
             )));
         }
+        // HTTPS uses rustls with the ring provider (the one kube-rs already links), and the
+        // platform's trust store. Installing the default twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(Duration::from_secs(5))
@@ -79,8 +82,9 @@ impl PromClient {
         }
         let resp = req.send().await.map_err(|e| {
             Error::Metrics(format!(
-                "Prometheus at {} is unreachable: {e}; check --prometheus-url and that the server is up",
-                self.base
+                "Prometheus at {} is unreachable: {}; check --prometheus-url and that the server is up",
+                self.base,
+                chain(&e)
             ))
         })?;
         let status = resp.status();
@@ -135,6 +139,21 @@ impl PromClient {
             .await?;
         Ok(parse(&data))
     }
+}
+
+/// An error with its causes (`reqwest` hides the TLS or connect failure in its sources).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
 }
 
 fn secs(t: Timestamp) -> String {
