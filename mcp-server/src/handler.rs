@@ -158,13 +158,8 @@ fn mcp_tool(info: &tools::registry::ToolInfo) -> Tool {
     };
     Tool::new(info.name, info.description, Arc::new(input))
         .with_raw_output_schema(Arc::new(shallow_schema(&info.output_schema)))
-        .with_annotations(
-            ToolAnnotations::new()
-                .read_only(true)
-                .destructive(false)
-                .idempotent(true)
-                .open_world(true),
-        )
+        // destructiveHint and idempotentHint only mean something when readOnlyHint is false.
+        .with_annotations(ToolAnnotations::new().read_only(true).open_world(true))
 }
 
 /// Drop what a caller does not need to call well: `"default": null` on optional parameters,
@@ -210,13 +205,11 @@ pub(crate) fn shallow_schema(full: &Value) -> JsonObject {
             props.insert(k.clone(), ty);
         }
     }
-    // Output types keep their `"null"` alternatives: answers do carry nulls.
+    // Output types keep their `"null"` alternatives: answers do carry nulls. No `required`
+    // list: every answer carries every field anyway, and the listing stays small.
     let mut out = JsonObject::new();
     out.insert("type".into(), "object".into());
     out.insert("properties".into(), Value::Object(props));
-    if let Some(r) = full.get("required") {
-        out.insert("required".into(), r.clone());
-    }
     out
 }
 

@@ -34,7 +34,7 @@ async fn tools_list_is_small_read_only_and_stable() {
     for t in &tools {
         let a = t.annotations.as_ref().expect("annotations");
         assert_eq!(a.read_only_hint, Some(true), "{}", t.name);
-        assert_eq!(a.destructive_hint, Some(false), "{}", t.name);
+        assert_eq!(a.open_world_hint, Some(true), "{}", t.name);
         assert!(t.output_schema.is_some(), "{}", t.name);
     }
     insta::assert_json_snapshot!("mcp_tools_list", tools);

@@ -118,6 +118,29 @@ impl PromClient {
         Ok(parse(&data))
     }
 
+    /// Metric metadata (`type`, `help`) by metric name; empty for backfilled data, which carries
+    /// none.
+    pub async fn metadata(&self) -> Result<BTreeMap<String, (String, String)>> {
+        let data = self.get("/api/v1/metadata", &[]).await?;
+        Ok(data
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(name, v)| {
+                        let first = v.as_array()?.first()?;
+                        Some((
+                            name.clone(),
+                            (
+                                first["type"].as_str().unwrap_or("").to_string(),
+                                first["help"].as_str().unwrap_or("").to_string(),
+                            ),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// A range query over `[start, end]` every `step` seconds.
     pub async fn range(
         &self,

@@ -11,8 +11,8 @@ use crate::tool::{Tool, ToolContext};
 use crate::tool::{
     cluster_overview::ClusterOverview, describe::Describe, events::Events,
     gateway_routes::GatewayRoutes, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes,
-    pod_logs::PodLogs, prom_query::PromQuery, rollout_history::RolloutHistory,
-    workload_health::WorkloadHealth,
+    pod_logs::PodLogs, prom_metrics::PromMetrics, prom_query::PromQuery,
+    rollout_history::RolloutHistory, workload_health::WorkloadHealth,
 };
 use crate::{Error, Result};
 
@@ -66,6 +66,7 @@ pub fn tools() -> Vec<ToolInfo> {
         info::<WorkloadHealth>(),
         info::<ListObjects>(),
         info::<PromQuery>(),
+        info::<PromMetrics>(),
     ]
 }
 
@@ -113,6 +114,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
         WorkloadHealth::NAME => run::<WorkloadHealth>(ctx, args).await,
         ListObjects::NAME => run::<ListObjects>(ctx, args).await,
         PromQuery::NAME => run::<PromQuery>(ctx, args).await,
+        PromMetrics::NAME => run::<PromMetrics>(ctx, args).await,
         other => {
             let names = [
                 ClusterOverview::NAME,
@@ -126,6 +128,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
                 WorkloadHealth::NAME,
                 ListObjects::NAME,
                 PromQuery::NAME,
+                PromMetrics::NAME,
             ];
             Err(Error::InvalidInput(format!(
                 "unknown tool `{other}`; tools: {}",

@@ -82,3 +82,33 @@ async fn bad_promql_unknown_metrics_and_a_down_server_answer_clearly() {
         .expect_err("not configured");
     assert!(e.to_string().contains("--prometheus-url"), "{e}");
 }
+
+#[tokio::test]
+async fn prom_metrics_finds_real_names_with_series_counts() {
+    let prom = prometheus();
+    let env = common::start(&common::demo()).await;
+    let ctx = env
+        .ctx
+        .clone()
+        .with_prom(Some(prom.client().expect("client")));
+    let a = call(&ctx, "prom_metrics", json!({"pattern": "vllm:.*"}))
+        .await
+        .expect("prom_metrics");
+    assert!(
+        a.text.contains("vllm:gpu_cache_usage_perc  2 series"),
+        "{}",
+        a.text
+    );
+    let e = call(&ctx, "prom_metrics", json!({"pattern": ".*"}))
+        .await
+        .expect_err("too broad");
+    assert!(e.to_string().contains("narrows"), "{e}");
+    let a = call(
+        &ctx,
+        "prom_metrics",
+        json!({"pattern": "nothing_like_this_.*"}),
+    )
+    .await
+    .expect("empty");
+    assert!(a.text.contains("no metric matches"), "{}", a.text);
+}

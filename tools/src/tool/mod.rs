@@ -10,6 +10,7 @@ pub mod list_pods;
 pub mod nodes;
 pub mod pod_facts;
 pub mod pod_logs;
+pub mod prom_metrics;
 pub mod prom_query;
 pub mod rollout_history;
 pub mod workload_health;
