@@ -53,55 +53,11 @@ impl PodLog {
     }
 }
 
-/// A curated PromQL signal: what it measures, for which incident kind.
-#[derive(Debug, Clone, Copy)]
-pub struct Signal {
-    pub name: &'static str,
-    pub query: &'static str,
-    /// What the value means, for the evidence line.
-    pub what: &'static str,
-}
-
-/// The signals read when Prometheus is configured (the full catalogue with exporter detection is
-/// the `signals` tool of issue #6). Queries that match no series cost one empty answer.
-pub const SIGNALS: &[Signal] = &[
-    Signal {
-        name: "kv_cache_usage",
-        query: "max by (namespace, pod) (vllm:gpu_cache_usage_perc)",
-        what: "vLLM GPU KV-cache usage (1 = full)",
-    },
-    Signal {
-        name: "requests_waiting",
-        query: "sum by (namespace, pod) (vllm:num_requests_waiting)",
-        what: "vLLM requests waiting in the queue",
-    },
-    Signal {
-        name: "preemptions",
-        query: "sum by (namespace, pod) (rate(vllm:num_preemptions_total[5m]))",
-        what: "vLLM preemptions per second",
-    },
-    Signal {
-        name: "tgi_queue",
-        query: "sum by (namespace, pod) (tgi_queue_size)",
-        what: "TGI requests in the queue",
-    },
-    Signal {
-        name: "gpu_xid",
-        query: "max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS)",
-        what: "last Xid error code per GPU (DCGM)",
-    },
-    Signal {
-        name: "upstream_5xx",
-        query: "sum by (envoy_cluster_name) (rate(envoy_cluster_upstream_rq_xx{envoy_response_code_class=\"5\"}[5m]))",
-        what: "Envoy upstream 5xx per second, by cluster (route)",
-    },
-];
-
-/// A signal's answer.
+/// A curated signal's answer (the catalogue is `tools/signals.yaml`, read by the `signals` tool).
 #[derive(Debug, Clone)]
 pub struct MetricFact {
-    pub signal: Signal,
-    pub output: tools::tool::prom_query::Output,
+    pub signal: tools::tool::signals::Signal,
+    pub series: Vec<tools::prom::SeriesSummary>,
 }
 
 /// Everything the analyzers look at.
@@ -642,52 +598,34 @@ pub async fn gather(
         }
     }
 
-    // Metrics: the curated signals, when Prometheus is configured. The first failure says why
-    // (not configured, unreachable) once, as a gap, and the rest are skipped.
+    // Metrics: the curated signals in one call, when Prometheus is configured. Not configured
+    // or unreachable is said once, as a gap.
     let mut metrics = Vec::new();
     let mut metrics_read = false;
-    for s in SIGNALS {
-        (r.progress)(&format!("prom_query {}", s.name));
-        r.calls += 1;
-        match r
-            .client
-            .call(
-                "prom_query",
-                json!({"query": s.query, "minutes": 60, "top": 6}),
-            )
-            .await
-        {
-            Ok(reply) if !reply.is_error => {
-                metrics_read = true;
-                r.tokens += tools::budget::estimate_tokens(&reply.text);
-                if let Some(o) = reply
-                    .structured
-                    .and_then(|v| serde_json::from_value::<tools::tool::prom_query::Output>(v).ok())
-                    .filter(|o| !o.series.is_empty())
-                {
-                    metrics.push(MetricFact {
-                        signal: *s,
-                        output: o,
-                    });
-                }
-            }
-            Ok(reply) => {
-                if !metrics_read {
-                    r.gaps
-                        .push(format!("metrics not read: {}", first_line(&reply.text)));
-                    break;
-                }
-                r.gaps.push(format!(
-                    "prom_query {}: {}",
-                    s.name,
-                    first_line(&reply.text)
-                ));
-            }
-            Err(e) => {
-                r.gaps.push(format!("metrics not read: {e}"));
-                break;
+    (r.progress)("signals");
+    r.calls += 1;
+    match r.client.call("signals", json!({"minutes": 60})).await {
+        Ok(reply) if !reply.is_error => {
+            metrics_read = true;
+            r.tokens += tools::budget::estimate_tokens(&reply.text);
+            if let Some(o) = reply
+                .structured
+                .and_then(|v| serde_json::from_value::<tools::tool::signals::Output>(v).ok())
+            {
+                metrics = o
+                    .answers
+                    .into_iter()
+                    .map(|a| MetricFact {
+                        signal: a.signal,
+                        series: a.series,
+                    })
+                    .collect();
             }
         }
+        Ok(reply) => r
+            .gaps
+            .push(format!("metrics not read: {}", first_line(&reply.text))),
+        Err(e) => r.gaps.push(format!("metrics not read: {e}")),
     }
 
     Facts {

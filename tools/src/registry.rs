@@ -12,7 +12,7 @@ use crate::tool::{
     cluster_overview::ClusterOverview, describe::Describe, events::Events,
     gateway_routes::GatewayRoutes, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes,
     pod_logs::PodLogs, prom_metrics::PromMetrics, prom_query::PromQuery,
-    rollout_history::RolloutHistory, workload_health::WorkloadHealth,
+    rollout_history::RolloutHistory, signals::Signals, workload_health::WorkloadHealth,
 };
 use crate::{Error, Result};
 
@@ -67,6 +67,7 @@ pub fn tools() -> Vec<ToolInfo> {
         info::<ListObjects>(),
         info::<PromQuery>(),
         info::<PromMetrics>(),
+        info::<Signals>(),
     ]
 }
 
@@ -115,6 +116,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
         ListObjects::NAME => run::<ListObjects>(ctx, args).await,
         PromQuery::NAME => run::<PromQuery>(ctx, args).await,
         PromMetrics::NAME => run::<PromMetrics>(ctx, args).await,
+        Signals::NAME => run::<Signals>(ctx, args).await,
         other => {
             let names = [
                 ClusterOverview::NAME,
@@ -129,6 +131,7 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
                 ListObjects::NAME,
                 PromQuery::NAME,
                 PromMetrics::NAME,
+                Signals::NAME,
             ];
             Err(Error::InvalidInput(format!(
                 "unknown tool `{other}`; tools: {}",

@@ -112,3 +112,39 @@ async fn prom_metrics_finds_real_names_with_series_counts() {
     .expect("empty");
     assert!(a.text.contains("no metric matches"), "{}", a.text);
 }
+
+#[tokio::test]
+async fn signals_answer_the_curated_queries_and_name_the_missing_exporters() {
+    let prom = prometheus();
+    let env = common::start(&common::demo()).await;
+    let ctx = env
+        .ctx
+        .clone()
+        .with_prom(Some(prom.client().expect("client")));
+    let a = call(&ctx, "signals", json!({"kind": "gpu"}))
+        .await
+        .expect("signals");
+    assert!(a.text.contains("gpu_memory_used"), "{}", a.text);
+    let out = &a.structured;
+    assert!(
+        out["answers"].as_array().is_some_and(|v| !v.is_empty()),
+        "{}",
+        a.text
+    );
+    let a = call(&ctx, "signals", json!({"kind": "inference"}))
+        .await
+        .expect("signals");
+    assert!(
+        a.text.contains("no data: ") && a.text.contains("tgi_queue"),
+        "{}",
+        a.text
+    );
+    let e = call(&ctx, "signals", json!({"kind": "database"}))
+        .await
+        .expect_err("unknown kind");
+    assert!(
+        e.to_string()
+            .contains("gateway, inference, gpu, kubernetes"),
+        "{e}"
+    );
+}

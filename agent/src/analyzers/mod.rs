@@ -347,7 +347,7 @@ pub(crate) fn split_resource(r: &str) -> (String, String, String) {
 
 // ---- metrics ---------------------------------------------------------------------------------
 
-/// The series of a curated signal (see `investigate::SIGNALS`), with the signal.
+/// The series of a curated signal (`tools/signals.yaml`), with the signal.
 pub(crate) fn metric_series<'a>(
     facts: &'a Facts,
     name: &str,
@@ -359,7 +359,7 @@ pub(crate) fn metric_series<'a>(
         .metrics
         .iter()
         .filter(|m| m.signal.name == name)
-        .flat_map(|m| m.output.series.iter().map(move |s| (m, s)))
+        .flat_map(|m| m.series.iter().map(move |s| (m, s)))
         .collect()
 }
 

@@ -13,6 +13,7 @@ pub mod pod_logs;
 pub mod prom_metrics;
 pub mod prom_query;
 pub mod rollout_history;
+pub mod signals;
 pub mod workload_health;
 
 use std::future::Future;
