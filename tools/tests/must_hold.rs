@@ -82,6 +82,13 @@ fn leaky_calls() -> Vec<(&'static str, Value)> {
             "workload_health",
             json!({"namespace": "payments", "problems_only": true}),
         ),
+        ("list_objects", json!({"kind": "deploy"})),
+        (
+            "list_objects",
+            json!({"kind": "configmap", "namespace": "payments"}),
+        ),
+        ("list_objects", json!({"kind": "svc"})),
+        ("list_objects", json!({"kind": "node"})),
     ]
 }
 
@@ -166,6 +173,10 @@ async fn secrets_are_denied_by_name_and_alias() {
         .expect_err("denied");
         assert!(matches!(e, Error::Denied(_)), "{e}");
         assert!(e.to_string().contains("Secret"), "{e}");
+        let e = call(&env.ctx, "list_objects", json!({"kind": kind}))
+            .await
+            .expect_err("denied");
+        assert!(matches!(e, Error::Denied(_)), "list_objects {kind}: {e}");
     }
     assert!(
         env.server
