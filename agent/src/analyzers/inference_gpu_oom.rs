@@ -66,7 +66,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         let mut confidence = if crashing { 0.9 } else { 0.55 };
         if let Some((id, sentence)) = cite_rollout(facts, store, &key) {
             evidence.push(id);
-            statement.push_str(&format!(" {sentence}, which raised its GPU memory needs."));
+            statement.push_str(&format!(" {sentence}; that raised its GPU memory needs."));
             confidence += 0.04;
         } else if let Some(l) = described_lines(facts, &p.namespace, &p.name, &FLAGS).first() {
             evidence.push(store.add(
