@@ -96,13 +96,6 @@ async fn one(dir: PathBuf) -> Result<evals::Row> {
     })
 }
 
-fn prometheus_installed() -> bool {
-    ["prometheus", "promtool"].iter().all(|b| {
-        std::env::var_os("PATH")
-            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(b).is_file()))
-    })
-}
-
 /// Run the evals; returns whether the run met `--min-pass`.
 pub async fn run(args: EvalArgs) -> Result<bool> {
     if args.mode == Mode::Agent {
@@ -150,7 +143,7 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
             }
         }
     }
-    let mut notes = vec![if prometheus_installed() {
+    let mut notes = vec![if tools::prom_local::installed() {
         "metrics/ served by a local Prometheus (promtool backfill); grafana/ not used yet (issue #6)".to_string()
     } else {
         "prometheus/promtool not installed (apt-get install prometheus): metric evidence unavailable; grafana/ not used yet".to_string()

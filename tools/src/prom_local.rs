@@ -36,6 +36,11 @@ fn find(bin: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Whether `prometheus` and `promtool` are on PATH.
+pub fn installed() -> bool {
+    find("promtool").is_some() && find("prometheus").is_some()
+}
+
 impl LocalPrometheus {
     /// Start Prometheus on the snapshot's metrics. `Ok(None)` when the snapshot has none.
     pub fn start(snapshot: &Path) -> Result<Option<Self>> {

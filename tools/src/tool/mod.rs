@@ -49,6 +49,16 @@ impl ToolContext {
         self
     }
 
+    /// Prometheus, or the error every metrics tool answers when it is not configured.
+    pub fn prom(&self) -> crate::Result<&crate::prom::PromClient> {
+        self.prom.as_ref().ok_or_else(|| {
+            crate::Error::Metrics(
+                "Prometheus is not configured: pass --prometheus-url URL (or KTRIAGE_PROMETHEUS_URL)"
+                    .into(),
+            )
+        })
+    }
+
     pub fn clock(&self) -> Clock {
         self.kube.clock()
     }

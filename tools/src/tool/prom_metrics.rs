@@ -45,12 +45,7 @@ impl Tool for PromMetrics {
     type Output = Output;
 
     async fn run(ctx: &ToolContext, p: Params) -> Result<Output> {
-        let prom = ctx.prom.as_ref().ok_or_else(|| {
-            Error::Metrics(
-                "Prometheus is not configured: pass --prometheus-url URL (or KTRIAGE_PROMETHEUS_URL)"
-                    .into(),
-            )
-        })?;
+        let prom = ctx.prom()?;
         let pattern = p.pattern.trim();
         if pattern.is_empty() || pattern == ".*" || pattern == ".+" {
             return Err(Error::InvalidInput(

@@ -54,12 +54,16 @@ impl Tool for PromQuery {
     type Output = Output;
 
     async fn run(ctx: &ToolContext, p: Params) -> Result<Output> {
-        let prom = ctx.prom.as_ref().ok_or_else(|| {
-            Error::Metrics(
-                "Prometheus is not configured: pass --prometheus-url URL (or KTRIAGE_PROMETHEUS_URL)"
-                    .into(),
-            )
-        })?;
+        let prom = ctx.prom()?;
+        if let Some(other) = p
+            .sort_by
+            .as_deref()
+            .filter(|s| !matches!(*s, "max" | "last" | "mean"))
+        {
+            return Err(Error::InvalidInput(format!(
+                "sort_by `{other}`: use max, last or mean"
+            )));
+        }
         let query = p.query.trim();
         if query.is_empty() {
             return Err(Error::InvalidInput("query is empty".into()));
@@ -99,15 +103,6 @@ impl Tool for PromQuery {
             Some("mean") => s.mean,
             _ => s.max,
         };
-        if let Some(other) = p
-            .sort_by
-            .as_deref()
-            .filter(|s| !matches!(*s, "max" | "last" | "mean"))
-        {
-            return Err(Error::InvalidInput(format!(
-                "sort_by `{other}`: use max, last or mean"
-            )));
-        }
         series.sort_by(|a, b| key(b).total_cmp(&key(a)));
         let total_series = series.len();
         let omitted = total_series.saturating_sub(top);

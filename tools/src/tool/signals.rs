@@ -65,12 +65,7 @@ impl Tool for Signals {
     type Output = Output;
 
     async fn run(ctx: &ToolContext, p: Params) -> Result<Output> {
-        let prom = ctx.prom.as_ref().ok_or_else(|| {
-            Error::Metrics(
-                "Prometheus is not configured: pass --prometheus-url URL (or KTRIAGE_PROMETHEUS_URL)"
-                    .into(),
-            )
-        })?;
+        let prom = ctx.prom()?;
         let kinds = ["gateway", "inference", "gpu", "kubernetes"];
         if let Some(k) = p.kind.as_deref().filter(|k| !kinds.contains(k)) {
             return Err(Error::InvalidInput(format!(
