@@ -83,6 +83,14 @@ pub struct Usage {
     pub model: String,
     /// Estimated energy of the diagnosis in watt-hours, when a model ran and its power is known.
     pub energy_wh: Option<f64>,
+    /// Replies the model gave, and how many of them did not parse or validate.
+    #[serde(default)]
+    pub model_replies: usize,
+    #[serde(default)]
+    pub model_invalid_replies: usize,
+    /// Seconds the model spent (prefill + decode, or the endpoint's answer time).
+    #[serde(default)]
+    pub model_secs: f64,
 }
 
 /// Collects evidence while analyzers run: stable ids in insertion order, duplicates merged.

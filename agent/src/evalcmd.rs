@@ -28,6 +28,9 @@ pub struct EvalArgs {
     /// Fail (exit 1) when the pass rate is below this fraction, e.g. 0.9.
     #[arg(long)]
     pub min_pass: Option<f64>,
+    /// The model for `--mode agent`.
+    #[command(flatten)]
+    pub model: crate::modelargs::ModelArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,7 +39,11 @@ pub enum Mode {
     Agent,
 }
 
-async fn one(dir: PathBuf) -> Result<evals::Row> {
+async fn one(
+    dir: PathBuf,
+    model: Option<&agent::llm::AnyModel>,
+    limits: agent::model::LoopLimits,
+) -> Result<evals::Row> {
     let scenario = evals::Scenario::load(&dir)?;
     let started = Instant::now();
     // The same connection `--snapshot` makes: the replay, and a real Prometheus on the
@@ -64,6 +71,10 @@ async fn one(dir: PathBuf) -> Result<evals::Row> {
         namespaces: Vec::new(),
     };
     let d = agent::diagnose(&client, &req, &|_| {}).await;
+    let d = match model {
+        Some(m) => agent::model::refine(m, &client, d, limits).await,
+        None => d,
+    };
     client.close().await;
     let ids: Vec<&str> = d.evidence.iter().map(|e| e.id.as_str()).collect();
     let answer = evals::Answer {
@@ -92,17 +103,30 @@ async fn one(dir: PathBuf) -> Result<evals::Row> {
         completion_tokens: d.usage.completion_tokens,
         seconds: started.elapsed().as_secs_f64(),
         energy_wh: d.usage.energy_wh,
+        model_replies: d.usage.model_replies,
+        model_invalid: d.usage.model_invalid_replies,
         diagnosis: serde_json::to_value(&d)?,
     })
 }
 
 /// Run the evals; returns whether the run met `--min-pass`.
 pub async fn run(args: EvalArgs) -> Result<bool> {
-    if args.mode == Mode::Agent {
-        bail!(
-            "--mode agent needs a model, and this build has no model backend yet (the local engine and the OpenAI-compatible backend are issue #7); run --mode analyzers"
-        );
-    }
+    let model = if args.mode == Mode::Agent {
+        match args.model.open(false)? {
+            (Some(m), _) => Some(m),
+            (None, why) => bail!("--mode agent needs a model: {}", why.unwrap_or_default()),
+        }
+    } else {
+        None
+    };
+    let model_name = match &model {
+        Some(m) => {
+            use agent::model::ChatModel;
+            m.name()
+        }
+        None => "none (rules only)".to_string(),
+    };
+    let limits = args.model.limits();
     let mut dirs = evals::discover(&args.dirs)?;
     if let Some(f) = &args.filter {
         dirs.retain(|d| {
@@ -115,13 +139,14 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
     }
     let total = dirs.len();
     eprintln!(
-        "diagnosing {total} scenarios ({} at a time, rules only)",
+        "diagnosing {total} scenarios ({} at a time, model: {model_name})",
         args.jobs.max(1)
     );
     let mut rows = Vec::new();
+    let model_ref = model.as_ref();
     let mut stream = futures::stream::iter(dirs.into_iter().map(|d| async move {
         let name = d.display().to_string();
-        (name, one(d).await)
+        (name, one(d, model_ref, limits).await)
     }))
     .buffer_unordered(args.jobs.max(1));
     let mut done = 0;
@@ -149,7 +174,18 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
         "prometheus/promtool not installed (apt-get install prometheus): metric evidence unavailable; grafana/ not used yet".to_string()
     }];
     notes.extend(errors.iter().map(|e| format!("could not run {e}")));
-    let report = evals::Report::new("analyzers", "none (rules only)", rows, notes);
+    let mode = match args.mode {
+        Mode::Analyzers => "analyzers",
+        Mode::Agent => "agent",
+    };
+    let replies: usize = rows.iter().map(|r| r.model_replies).sum();
+    let invalid: usize = rows.iter().map(|r| r.model_invalid).sum();
+    if model.is_some() {
+        notes.push(format!(
+            "model replies: {replies}, of which {invalid} did not parse or validate against their schema"
+        ));
+    }
+    let report = evals::Report::new(mode, &model_name, rows, notes);
     print!("{}", report.table());
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)

@@ -7,6 +7,7 @@ pub mod alert;
 pub mod analyzers;
 pub mod diagnosis;
 pub mod investigate;
+pub mod llm;
 pub mod model;
 pub mod rank;
 pub mod render;

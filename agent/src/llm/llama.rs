@@ -1,0 +1,323 @@
+//! The Llama-family transformer (Llama 2/3, SmolLM2, Mistral) over GGUF weights, written for
+//! an agent loop: its KV cache can be cut back to any length, so a new turn that shares a
+//! prefix with the last one prefills only what changed, and the cache grows in chunks up to a
+//! fixed context (bounded memory).
+//!
+//! Grouped-query attention is computed without copying K/V per head: the query heads that share
+//! a KV head are folded into the row dimension of one matmul.
+
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
+use candle_core::{D, DType, Device, Module, Tensor};
+use candle_transformers::quantized_nn::RmsNorm;
+
+use super::WeightFormat;
+
+type Res<T> = candle_core::Result<T>;
+
+/// The KV cache grows by this many positions at a time.
+const CACHE_CHUNK: usize = 256;
+
+struct Layer {
+    wq: Linear,
+    wk: Linear,
+    wv: Linear,
+    wo: Linear,
+    w1: Linear,
+    w2: Linear,
+    w3: Linear,
+    attn_norm: RmsNorm,
+    ffn_norm: RmsNorm,
+    /// `[1, n_kv, capacity, head_dim]`, valid up to `Llama::len`.
+    k: Option<Tensor>,
+    v: Option<Tensor>,
+}
+
+/// A loaded Llama-family model with its cache.
+pub struct Llama {
+    embed: Tensor,
+    layers: Vec<Layer>,
+    norm: RmsNorm,
+    output: Linear,
+    n_head: usize,
+    n_kv: usize,
+    head_dim: usize,
+    cos: Tensor,
+    sin: Tensor,
+    /// Positions in the cache.
+    len: usize,
+    capacity: usize,
+    pub max_context: usize,
+    device: Device,
+}
+
+/// Rows at or above which a quantized weight is dequantized for the product: a prompt chunk
+/// then runs as one f32 GEMM (tiled, SIMD) instead of one quantized dot product per row and
+/// column. The f32 copy lives only for that product, so memory stays that of the quantized model.
+const GEMM_ROWS: usize = 16;
+
+/// A projection whose weights stay quantized.
+pub(crate) struct Linear(QMatMul);
+
+impl Linear {
+    pub(crate) fn forward(&self, x: &Tensor) -> Res<Tensor> {
+        let cols = x.dim(D::Minus1)?;
+        let rows = x.elem_count() / cols.max(1);
+        match &self.0 {
+            QMatMul::QTensor(qt) if rows >= GEMM_ROWS && x.device().is_cpu() => {
+                let w = qt.dequantize(x.device())?;
+                x.broadcast_matmul(&w.t()?)
+            }
+            q => q.forward(x),
+        }
+    }
+}
+
+/// Load a weight as a matmul in the requested format.
+pub(crate) fn linear(qt: QTensor, format: WeightFormat, device: &Device) -> Res<Linear> {
+    linear_inner(qt, format, device).map(Linear)
+}
+
+fn linear_inner(qt: QTensor, format: WeightFormat, device: &Device) -> Res<QMatMul> {
+    let dtype = qt.dtype();
+    match format {
+        WeightFormat::AsStored => QMatMul::from_qtensor(qt),
+        WeightFormat::Q8 => {
+            // Blocks without a SIMD CPU kernel in candle are requantized to Q8_0 (which has
+            // one, chosen at run time); the error added is far below the 4-bit step.
+            if matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
+                && device.is_cpu()
+            {
+                let t = qt.dequantize(device)?;
+                QMatMul::from_qtensor(QTensor::quantize(&t, GgmlDType::Q8_0)?)
+            } else {
+                QMatMul::from_qtensor(qt)
+            }
+        }
+        WeightFormat::F32 => Ok(QMatMul::Tensor(qt.dequantize(device)?)),
+    }
+}
+
+impl Llama {
+    pub fn from_gguf<R: std::io::Read + std::io::Seek>(
+        ct: &gguf_file::Content,
+        reader: &mut R,
+        device: &Device,
+        format: WeightFormat,
+        max_context: usize,
+    ) -> Res<Self> {
+        let arch = ct
+            .metadata
+            .get("general.architecture")
+            .and_then(|v| v.to_string().ok().cloned())
+            .unwrap_or_else(|| "llama".into());
+        let get = |k: &str| {
+            ct.metadata
+                .get(&format!("{arch}.{k}"))
+                .ok_or_else(|| candle_core::Error::Msg(format!("GGUF has no `{arch}.{k}`")))
+        };
+        let n_head = get("attention.head_count")?.to_u32()? as usize;
+        let n_kv = get("attention.head_count_kv")?.to_u32()? as usize;
+        let n_layer = get("block_count")?.to_u32()? as usize;
+        let dim = get("embedding_length")?.to_u32()? as usize;
+        let eps = get("attention.layer_norm_rms_epsilon")?.to_f32()? as f64;
+        let base = get("rope.freq_base")
+            .and_then(|v| v.to_f32())
+            .unwrap_or(10_000.0);
+        let trained_ctx = get("context_length")
+            .and_then(|v| v.to_u32())
+            .unwrap_or(4096) as usize;
+        let head_dim = dim / n_head;
+        if n_head % n_kv != 0 {
+            candle_core::bail!("{n_head} query heads do not share {n_kv} KV heads evenly");
+        }
+        let max_context = max_context.min(trained_ctx).max(16);
+
+        let theta: Vec<f32> = (0..head_dim)
+            .step_by(2)
+            .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
+            .collect();
+        let theta = Tensor::new(theta.as_slice(), device)?;
+        let pos = Tensor::arange(0u32, max_context as u32, device)?
+            .to_dtype(DType::F32)?
+            .reshape((max_context, 1))?;
+        let freqs = pos.matmul(&theta.reshape((1, head_dim / 2))?)?;
+        let (cos, sin) = (freqs.cos()?, freqs.sin()?);
+
+        let mut t = |name: &str| ct.tensor(reader, name, device);
+        let embed_q = t("token_embd.weight")?;
+        let embed = embed_q.dequantize(device)?;
+        let output = match t("output.weight") {
+            Ok(o) => linear(o, format, device)?,
+            // Tied embeddings (SmolLM2): the output layer is the embedding matrix.
+            Err(_) => linear(embed_q, format, device)?,
+        };
+        let norm = RmsNorm::from_qtensor(t("output_norm.weight")?, eps)?;
+        let mut layers = Vec::with_capacity(n_layer);
+        for i in 0..n_layer {
+            let p = format!("blk.{i}");
+            layers.push(Layer {
+                wq: linear(t(&format!("{p}.attn_q.weight"))?, format, device)?,
+                wk: linear(t(&format!("{p}.attn_k.weight"))?, format, device)?,
+                wv: linear(t(&format!("{p}.attn_v.weight"))?, format, device)?,
+                wo: linear(t(&format!("{p}.attn_output.weight"))?, format, device)?,
+                w1: linear(t(&format!("{p}.ffn_gate.weight"))?, format, device)?,
+                w2: linear(t(&format!("{p}.ffn_down.weight"))?, format, device)?,
+                w3: linear(t(&format!("{p}.ffn_up.weight"))?, format, device)?,
+                attn_norm: RmsNorm::from_qtensor(t(&format!("{p}.attn_norm.weight"))?, eps)?,
+                ffn_norm: RmsNorm::from_qtensor(t(&format!("{p}.ffn_norm.weight"))?, eps)?,
+                k: None,
+                v: None,
+            });
+        }
+        Ok(Self {
+            embed,
+            layers,
+            norm,
+            output,
+            n_head,
+            n_kv,
+            head_dim,
+            cos,
+            sin,
+            len: 0,
+            capacity: 0,
+            max_context,
+            device: device.clone(),
+        })
+    }
+
+    /// Positions held in the cache.
+    pub fn cached(&self) -> usize {
+        self.len
+    }
+
+    /// Forget everything after the first `len` positions.
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// Bytes the KV cache holds now.
+    pub fn cache_bytes(&self) -> usize {
+        2 * self.layers.len() * self.n_kv * self.capacity * self.head_dim * 4
+    }
+
+    fn ensure_capacity(&mut self, needed: usize) -> Res<()> {
+        if needed <= self.capacity {
+            return Ok(());
+        }
+        let new_cap = needed.div_ceil(CACHE_CHUNK) * CACHE_CHUNK;
+        let new_cap = new_cap.min(self.max_context);
+        for l in &mut self.layers {
+            for slot in [&mut l.k, &mut l.v] {
+                let fresh = Tensor::zeros(
+                    (1, self.n_kv, new_cap, self.head_dim),
+                    DType::F32,
+                    &self.device,
+                )?;
+                if let Some(old) = slot.as_ref()
+                    && self.len > 0
+                {
+                    fresh.slice_set(&old.narrow(2, 0, self.len)?.contiguous()?, 2, 0)?;
+                }
+                *slot = Some(fresh);
+            }
+        }
+        self.capacity = new_cap;
+        Ok(())
+    }
+
+    /// Run `tokens` at positions `cached()..`, append them to the cache, and return the logits
+    /// of the last one (`[vocab]`).
+    pub fn forward(&mut self, tokens: &[u32]) -> Res<Tensor> {
+        let seq = tokens.len();
+        let pos = self.len;
+        if seq == 0 {
+            candle_core::bail!("no tokens to run");
+        }
+        if pos + seq > self.max_context {
+            candle_core::bail!(
+                "the prompt needs {} positions but the context holds {}",
+                pos + seq,
+                self.max_context
+            );
+        }
+        self.ensure_capacity(pos + seq)?;
+        let ids = Tensor::new(tokens, &self.device)?;
+        let mut x = self.embed.index_select(&ids, 0)?.unsqueeze(0)?; // [1, seq, dim]
+        let cos = self.cos.narrow(0, pos, seq)?;
+        let sin = self.sin.narrow(0, pos, seq)?;
+        let group = self.n_head / self.n_kv;
+        let total = pos + seq;
+        // Causal mask over [seq, total]: row i sees columns <= pos + i.
+        let mask = if seq > 1 {
+            let m: Vec<f32> = (0..seq)
+                .flat_map(|i| {
+                    (0..total).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 })
+                })
+                .collect();
+            Some(Tensor::from_vec(m, (seq, total), &self.device)?)
+        } else {
+            None
+        };
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        for l in &mut self.layers {
+            let h = l.attn_norm.forward(&x)?;
+            let q =
+                l.wq.forward(&h)?
+                    .reshape((1, seq, self.n_head, self.head_dim))?
+                    .transpose(1, 2)?
+                    .contiguous()?;
+            let k =
+                l.wk.forward(&h)?
+                    .reshape((1, seq, self.n_kv, self.head_dim))?
+                    .transpose(1, 2)?
+                    .contiguous()?;
+            let v =
+                l.wv.forward(&h)?
+                    .reshape((1, seq, self.n_kv, self.head_dim))?
+                    .transpose(1, 2)?
+                    .contiguous()?;
+            let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
+            let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
+            let (Some(kc), Some(vc)) = (l.k.as_ref(), l.v.as_ref()) else {
+                candle_core::bail!("KV cache not allocated");
+            };
+            kc.slice_set(&k, 2, pos)?;
+            vc.slice_set(&v, 2, pos)?;
+            let keys = kc.narrow(2, 0, total)?;
+            let values = vc.narrow(2, 0, total)?;
+            // [1, n_kv, group * seq, head_dim]: heads sharing a KV head become rows.
+            let q = q.reshape((1, self.n_kv, group * seq, self.head_dim))?;
+            let att = (q.matmul(&keys.t()?)? * scale)?; // [1, n_kv, group*seq, total]
+            let att = match &mask {
+                Some(m) => {
+                    let m = m
+                        .unsqueeze(0)?
+                        .broadcast_as((group, seq, total))?
+                        .reshape((group * seq, total))?;
+                    att.broadcast_add(&m)?
+                }
+                None => att,
+            };
+            let att = candle_nn::ops::softmax_last_dim(&att)?;
+            let y = att.matmul(&values.contiguous()?)?; // [1, n_kv, group*seq, hd]
+            let y = y
+                .reshape((1, self.n_head, seq, self.head_dim))?
+                .transpose(1, 2)?
+                .reshape((1, seq, self.n_head * self.head_dim))?;
+            let x1 = (&x + l.wo.forward(&y)?)?;
+            let h = l.ffn_norm.forward(&x1)?;
+            let gate = candle_nn::ops::silu(&l.w1.forward(&h)?)?;
+            let up = l.w3.forward(&h)?;
+            x = (&x1 + l.w2.forward(&(gate * up)?)?)?;
+        }
+        self.len = total;
+        let last = x.narrow(1, seq - 1, 1)?;
+        let last = self.norm.forward(&last)?;
+        self.output
+            .forward(&last)?
+            .squeeze(0)?
+            .squeeze(0)?
+            .to_dtype(DType::F32)
+    }
+}

@@ -1,0 +1,292 @@
+//! [`LocalModel`]: the in-process engine behind the [`ChatModel`] trait. Each reply is decoded
+//! under one JSON schema: any of the offered tool calls (name and argument schema) or the final
+//! answer's schema, so even a 135M model emits only valid calls and valid diagnoses.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use super::EngineOptions;
+use super::constrain::Grammars;
+use super::engine::{Engine, Progress, Sampler};
+use super::template::TemplateMessage;
+use crate::model::{ChatModel, ChatReply, ChatRequest, ChatUsage, ModelError, Role, ToolDef};
+
+/// Cumulative figures of one model across calls.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalStats {
+    pub calls: usize,
+    pub prompt_tokens: usize,
+    pub prefilled_tokens: usize,
+    pub completion_tokens: usize,
+    pub prefill_secs: f64,
+    pub decode_secs: f64,
+}
+
+/// A GGUF model run in-process by candle.
+pub struct LocalModel {
+    engine: Arc<Mutex<Engine>>,
+    grammars: Arc<Grammars>,
+    sampler: Sampler,
+    name: String,
+    /// Show prefill/decode progress on stderr (when it is a terminal).
+    pub progress: bool,
+    stats: Arc<Mutex<LocalStats>>,
+}
+
+impl std::fmt::Debug for LocalModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalModel")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl LocalModel {
+    pub fn load(path: &Path, opts: &EngineOptions, sampler: Sampler) -> Result<Self, ModelError> {
+        let engine = Engine::load(path, opts)?;
+        let vocab = engine.tokenizer.vocab_size();
+        let grammars = Grammars::new(engine.tokenizer.clone(), vocab)?;
+        tracing::info!(
+            model = %engine.description,
+            load_secs = engine.load_secs,
+            template = engine.template.origin,
+            tokenizer = engine.tokenizer.kind_name(),
+            context = engine.max_context,
+            "model loaded"
+        );
+        Ok(Self {
+            name: engine.description.clone(),
+            engine: Arc::new(Mutex::new(engine)),
+            grammars: Arc::new(grammars),
+            sampler,
+            progress: std::io::stderr().is_terminal(),
+            stats: Arc::new(Mutex::new(LocalStats::default())),
+        })
+    }
+
+    pub fn stats(&self) -> LocalStats {
+        match self.stats.lock() {
+            Ok(s) => *s,
+            Err(p) => *p.into_inner(),
+        }
+    }
+
+    /// Run a closure on the loaded engine (benchmarks, token comparisons).
+    pub fn with_engine<T>(&self, f: impl FnOnce(&mut Engine) -> T) -> T {
+        let mut e = match self.engine.lock() {
+            Ok(e) => e,
+            Err(p) => p.into_inner(),
+        };
+        f(&mut e)
+    }
+}
+
+/// One line per tool: name, arguments, the first sentence of its description. Full schemas
+/// would cost thousands of prompt tokens; the grammar enforces them anyway.
+fn tool_lines(tools: &[ToolDef]) -> String {
+    let mut s = String::new();
+    for t in tools {
+        let args: Vec<String> = t
+            .input_schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        let first = t
+            .description
+            .split_inclusive(". ")
+            .next()
+            .unwrap_or("")
+            .trim();
+        s.push_str(&format!("- {}({}): {}\n", t.name, args.join(", "), first));
+    }
+    s
+}
+
+/// The schema one reply must satisfy: a call of an offered tool, or the final answer.
+pub fn reply_schema(tools: &[ToolDef], answer: Option<&Value>) -> Option<Value> {
+    let mut options: Vec<Value> = tools
+        .iter()
+        .map(|t| {
+            let mut args = t.input_schema.clone();
+            if let Some(o) = args.as_object_mut() {
+                o.remove("$schema");
+                o.remove("title");
+                if o.contains_key("properties") {
+                    o.insert("additionalProperties".into(), json!(false));
+                }
+            }
+            json!({
+                "type": "object",
+                "properties": {"tool": {"const": t.name}, "arguments": args},
+                "required": ["tool", "arguments"],
+                "additionalProperties": false
+            })
+        })
+        .collect();
+    if let Some(a) = answer {
+        options.push(a.clone());
+    }
+    match options.len() {
+        0 => None,
+        1 => options.pop(),
+        _ => Some(json!({"anyOf": options})),
+    }
+}
+
+/// Map the conversation onto roles every chat template knows, and describe the reply format.
+pub fn template_messages(req: &ChatRequest) -> Vec<TemplateMessage> {
+    let mut out: Vec<TemplateMessage> = Vec::with_capacity(req.messages.len());
+    for m in &req.messages {
+        let (role, content) = match m.role {
+            Role::System => ("system", m.content.clone()),
+            Role::User => ("user", m.content.clone()),
+            Role::Assistant => ("assistant", m.content.clone()),
+            Role::Tool => ("user", format!("Tool result:\n{}", m.content)),
+        };
+        out.push(TemplateMessage {
+            role: role.into(),
+            content,
+        });
+    }
+    if !req.tools.is_empty() {
+        let howto = format!(
+            "\n\nTools you may call (read-only):\n{}\nTo call one, reply {{\"tool\":\"NAME\",\"arguments\":{{...}}}}. Otherwise reply with the final JSON answer.",
+            tool_lines(&req.tools)
+        );
+        match out.first_mut() {
+            Some(first) if first.role == "system" => first.content.push_str(&howto),
+            _ => out.insert(
+                0,
+                TemplateMessage {
+                    role: "system".into(),
+                    content: howto.trim_start().to_string(),
+                },
+            ),
+        }
+    }
+    out
+}
+
+/// Sets the flag when dropped: a chat future dropped mid-generation stops the engine.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+impl ChatModel for LocalModel {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn chat(&self, req: &ChatRequest) -> Result<(ChatReply, ChatUsage), ModelError> {
+        let engine = self.engine.clone();
+        let grammars = self.grammars.clone();
+        let stats = self.stats.clone();
+        let sampler = self.sampler;
+        let progress = self.progress;
+        let cancel = Arc::new(AtomicBool::new(false));
+        let _guard = CancelOnDrop(cancel.clone());
+        let req = req.clone();
+        let tool_names: Vec<String> = req.tools.iter().map(|t| t.name.clone()).collect();
+        let task = tokio::task::spawn_blocking(move || {
+            let mut e = match engine.lock() {
+                Ok(e) => e,
+                Err(p) => p.into_inner(),
+            };
+            let messages = template_messages(&req);
+            let prompt = e.prompt_tokens(&messages)?;
+            let constraint = match reply_schema(&req.tools, req.response_schema.as_ref()) {
+                Some(schema) => Some(grammars.json(&schema)?),
+                None => None,
+            };
+            let constrained = constraint.is_some();
+            let mut shown = false;
+            let mut report = |p: Progress<'_>| {
+                if !progress {
+                    return;
+                }
+                if let Progress::Prefill { done, total } = p {
+                    eprint!("\r  model: reading {done}/{total} prompt tokens ");
+                    shown = true;
+                }
+            };
+            let g = e.generate(
+                &prompt,
+                req.max_tokens,
+                sampler,
+                constraint,
+                &[],
+                &mut report,
+                &cancel,
+            )?;
+            if shown {
+                eprint!("\r{:60}\r", "");
+            }
+            tracing::info!(
+                prompt = g.prompt_tokens,
+                prefilled = g.prefilled,
+                completion = g.completion_tokens,
+                prefill_tok_s = g.prefilled as f64 / g.prefill_secs.max(1e-9),
+                decode_tok_s = g.completion_tokens as f64 / g.decode_secs.max(1e-9),
+                stop = g.stop,
+                "generation"
+            );
+            if let Ok(mut s) = stats.lock() {
+                s.calls += 1;
+                s.prompt_tokens += g.prompt_tokens;
+                s.prefilled_tokens += g.prefilled;
+                s.completion_tokens += g.completion_tokens;
+                s.prefill_secs += g.prefill_secs;
+                s.decode_secs += g.decode_secs;
+            }
+            let usage = ChatUsage {
+                prompt_tokens: g.prompt_tokens,
+                completion_tokens: g.completion_tokens,
+                seconds: g.prefill_secs + g.decode_secs,
+            };
+            if constrained && g.stop == "max-tokens" {
+                return Err(ModelError::BadReply(format!(
+                    "ran out of tokens ({}) before the JSON was complete",
+                    g.completion_tokens
+                )));
+            }
+            Ok((g.text, usage))
+        });
+        let (text, usage) = task
+            .await
+            .map_err(|e| ModelError::Inference(format!("engine task: {e}")))??;
+        Ok((parse_reply(&text, &tool_names)?, usage))
+    }
+}
+
+/// A decoded reply: a tool call when it names an offered tool, else the final answer.
+pub fn parse_reply(text: &str, tools: &[String]) -> Result<ChatReply, ModelError> {
+    let v: Value = match serde_json::from_str(text.trim()) {
+        Ok(v) => v,
+        // Unconstrained replies (no schema) are plain text.
+        Err(_) if tools.is_empty() => return Ok(ChatReply::Final(text.to_string())),
+        Err(e) => {
+            return Err(ModelError::BadReply(format!(
+                "not JSON ({e}): {}",
+                crate::llm::openai::cut(text, 200)
+            )));
+        }
+    };
+    if let Some(name) = v.get("tool").and_then(Value::as_str)
+        && tools.iter().any(|t| t == name)
+    {
+        return Ok(ChatReply::ToolCall {
+            name: name.to_string(),
+            arguments: v.get("arguments").cloned().unwrap_or_else(|| json!({})),
+        });
+    }
+    Ok(ChatReply::Final(text.to_string()))
+}

@@ -1,0 +1,123 @@
+//! Self-hosted inference: the in-process candle engine for GGUF files ([`local::LocalModel`])
+//! and any OpenAI-compatible endpoint ([`openai::OpenAiModel`]). Both implement
+//! [`crate::model::ChatModel`]; this is the only part of ktriage that depends on candle.
+
+pub mod constrain;
+pub mod engine;
+pub mod fetch;
+pub mod llama;
+pub mod local;
+pub mod openai;
+pub mod template;
+pub mod tokenizer;
+
+use candle_core::Device;
+
+use crate::model::ModelError;
+
+/// How weights are held in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum WeightFormat {
+    /// Blocks without a SIMD CPU kernel (Q4_1, Q5_x) are requantized to Q8_0 at load; others
+    /// stay as stored. Fastest on CPU for the default model.
+    #[default]
+    Q8,
+    /// Exactly as stored in the file.
+    #[value(name = "as-stored")]
+    AsStored,
+    /// Dequantized to f32: fast prefill, slow decode, about 5x the memory.
+    F32,
+}
+
+/// Where and how the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// `cpu`, `cuda` or `cuda:N`.
+    pub device: String,
+    /// CPU threads (0 = all cores).
+    pub threads: usize,
+    /// Context positions the KV cache may hold (capped by the model's trained context).
+    pub context: usize,
+    pub weights: WeightFormat,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            device: "cpu".into(),
+            threads: 0,
+            context: 8192,
+            weights: WeightFormat::default(),
+        }
+    }
+}
+
+impl EngineOptions {
+    /// The candle device, with a clear error when CUDA is asked of a build without it.
+    pub fn device(&self) -> Result<Device, ModelError> {
+        if self.threads > 0 {
+            // candle's CPU kernels run on rayon's global pool; size it before first use.
+            set_threads(self.threads);
+        }
+        match self.device.as_str() {
+            "cpu" => Ok(Device::Cpu),
+            d if d == "cuda" || d.starts_with("cuda:") => {
+                let ordinal: usize = d
+                    .strip_prefix("cuda:")
+                    .map(|n| n.parse())
+                    .transpose()
+                    .map_err(|_| ModelError::Unsupported(format!("bad device `{d}`: use cuda:N")))?
+                    .unwrap_or(0);
+                if !candle_core::utils::cuda_is_available() {
+                    return Err(ModelError::Unsupported(format!(
+                        "--device {d}: this ktriage was built without CUDA (rebuild with `--features cuda`), or no CUDA device is visible"
+                    )));
+                }
+                Device::new_cuda(ordinal)
+                    .map_err(|e| ModelError::Unsupported(format!("--device {d}: {e}")))
+            }
+            other => Err(ModelError::Unsupported(format!(
+                "unknown device `{other}` (use cpu, cuda or cuda:N)"
+            ))),
+        }
+    }
+}
+
+/// Size rayon's global pool (candle's CPU matmuls and llguidance use it) once.
+fn set_threads(n: usize) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            tracing::warn!(error = %e, "could not size the thread pool");
+        }
+    });
+}
+
+/// The backend a command chose: in-process or an OpenAI-compatible endpoint.
+#[derive(Debug)]
+pub enum AnyModel {
+    Local(local::LocalModel),
+    OpenAi(openai::OpenAiModel),
+}
+
+impl crate::model::ChatModel for AnyModel {
+    fn name(&self) -> String {
+        match self {
+            AnyModel::Local(m) => m.name(),
+            AnyModel::OpenAi(m) => m.name(),
+        }
+    }
+
+    async fn chat(
+        &self,
+        req: &crate::model::ChatRequest,
+    ) -> Result<(crate::model::ChatReply, crate::model::ChatUsage), ModelError> {
+        match self {
+            AnyModel::Local(m) => m.chat(req).await,
+            AnyModel::OpenAi(m) => m.chat(req).await,
+        }
+    }
+}
