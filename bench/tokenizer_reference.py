@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Token ids of a fixed corpus from llama.cpp's tokenizer (llama-cpp-python), the reference the
-ktriage tokenizer is checked against (agent/tests/model.rs reads the output).
+"""Reference token ids from llama.cpp (llama-cpp-python) that agent/tests/model.rs checks the
+ktriage engine against: the tokenizer on a fixed corpus, and the first greedy ids after a chat
+prompt.
 
-Usage: bench/tokenizer_reference.py MODEL.gguf > agent/tests/fixtures/smollm2-token-ids.json
+Usage: bench/tokenizer_reference.py MODEL.gguf > agent/tests/fixtures/smollm2-reference.json
 Needs: pip install llama-cpp-python (the bench venv: target/interop/llama-venv).
 """
 import json
@@ -32,15 +33,32 @@ CORPUS = [
 ]
 
 
+CHAT = (
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+    "<|im_start|>user\nWhy would a vLLM pod run out of GPU memory after raising --max-model-len?<|im_end|>\n"
+    "<|im_start|>assistant\n"
+)
+GREEDY_TOKENS = 32
+
+
 def main() -> None:
-    llm = Llama(model_path=sys.argv[1], vocab_only=True, verbose=False)
-    out = []
+    # f32 KV cache, no flash attention: the precision the ktriage engine computes in.
+    llm = Llama(model_path=sys.argv[1], n_ctx=1024, n_threads=2, logits_all=True, type_k=0, type_v=0, flash_attn=False, verbose=False)
+    corpus = []
     for text in CORPUS:
         special = "<|im_start|>" in text
         ids = llm.tokenize(text.encode(), add_bos=False, special=special)
-        out.append({"text": text, "special": special, "ids": ids})
-    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
-    print()
+        corpus.append({"text": text, "special": special, "ids": ids})
+    prompt_ids = llm.tokenize(CHAT.encode(), add_bos=False, special=True)
+    llm.reset()
+    llm.eval(prompt_ids)
+    greedy = []
+    for _ in range(GREEDY_TOKENS):
+        tok = int(llm.scores[llm.n_tokens - 1].argmax())
+        greedy.append(tok)
+        llm.eval([tok])
+    out = {"corpus": corpus, "chat": {"text": CHAT, "prompt_ids": prompt_ids, "greedy_ids": greedy}}
+    print(json.dumps(out, ensure_ascii=False))
 
 
 if __name__ == "__main__":

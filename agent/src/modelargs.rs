@@ -106,6 +106,8 @@ impl ModelArgs {
             max_steps: self.max_steps,
             max_tokens_per_step: 512,
             max_tool_chars: 3_000,
+            max_evidence: 16,
+            max_excerpt_chars: 200,
         }
     }
 

@@ -11,6 +11,7 @@ fn ask_answers_follow_ups_and_commands_from_a_pipe() {
         .current_dir(&root)
         .args([
             "ask",
+            "--no-model",
             "--snapshot",
             "evals/scenarios/vllm-oom-after-max-model-len-bump",
         ])

@@ -257,6 +257,7 @@ impl Engine {
             })
             .collect();
         let text = self.template.render(&safe, true)?;
+        tracing::trace!(prompt = %text, "rendered prompt");
         let mut ids = Vec::new();
         if self.tokenizer.add_bos
             && let Some(bos) = self.tokenizer.bos

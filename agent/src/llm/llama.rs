@@ -55,15 +55,20 @@ pub struct Llama {
 /// column. The f32 copy lives only for that product, so memory stays that of the quantized model.
 const GEMM_ROWS: usize = 16;
 
-/// A projection whose weights stay quantized.
-pub(crate) struct Linear(QMatMul);
+/// A projection whose weights stay quantized. With `gemm`, prompt chunks run as f32 GEMMs;
+/// without it (`as-stored`) every row runs the quantized dot product, as llama.cpp does, so
+/// logits do not depend on how a prompt was split between cache and prefill.
+pub(crate) struct Linear {
+    q: QMatMul,
+    gemm: bool,
+}
 
 impl Linear {
     pub(crate) fn forward(&self, x: &Tensor) -> Res<Tensor> {
         let cols = x.dim(D::Minus1)?;
         let rows = x.elem_count() / cols.max(1);
-        match &self.0 {
-            QMatMul::QTensor(qt) if rows >= GEMM_ROWS && x.device().is_cpu() => {
+        match &self.q {
+            QMatMul::QTensor(qt) if self.gemm && rows >= GEMM_ROWS && x.device().is_cpu() => {
                 let w = qt.dequantize(x.device())?;
                 x.broadcast_matmul(&w.t()?)
             }
@@ -74,7 +79,10 @@ impl Linear {
 
 /// Load a weight as a matmul in the requested format.
 pub(crate) fn linear(qt: QTensor, format: WeightFormat, device: &Device) -> Res<Linear> {
-    linear_inner(qt, format, device).map(Linear)
+    Ok(Linear {
+        q: linear_inner(qt, format, device)?,
+        gemm: format != WeightFormat::AsStored,
+    })
 }
 
 fn linear_inner(qt: QTensor, format: WeightFormat, device: &Device) -> Res<QMatMul> {
@@ -300,7 +308,8 @@ impl Llama {
                 None => att,
             };
             let att = candle_nn::ops::softmax_last_dim(&att)?;
-            let y = att.matmul(&values.contiguous()?)?; // [1, n_kv, group*seq, hd]
+            // The cache views are strided only across KV heads, which matmul takes as batch strides.
+            let y = att.matmul(&values)?; // [1, n_kv, group*seq, hd]
             let y = y
                 .reshape((1, self.n_head, seq, self.head_dim))?
                 .transpose(1, 2)?

@@ -107,12 +107,44 @@ fn tool_lines(tools: &[ToolDef]) -> String {
     s
 }
 
+/// Give every open-ended string, array and integer in a schema a bound, so a constrained
+/// reply always ends within its token budget (a small model will otherwise repeat itself
+/// inside a string until the budget runs out).
+pub fn bound(schema: &mut Value) {
+    match schema {
+        Value::Object(o) => {
+            let is = |t: &str, o: &serde_json::Map<String, Value>| {
+                o.get("type").is_some_and(|x| {
+                    x == t || x.as_array().is_some_and(|a| a.iter().any(|y| y == t))
+                })
+            };
+            let fixed = o.contains_key("enum") || o.contains_key("const");
+            if is("string", o) && !fixed && !o.contains_key("maxLength") {
+                o.insert("maxLength".into(), json!(120));
+            }
+            if is("array", o) && !o.contains_key("maxItems") {
+                o.insert("maxItems".into(), json!(8));
+            }
+            if is("integer", o) && !fixed {
+                o.entry("minimum").or_insert(json!(-1_000_000));
+                o.entry("maximum").or_insert(json!(1_000_000));
+            }
+            for v in o.values_mut() {
+                bound(v);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(bound),
+        _ => {}
+    }
+}
+
 /// The schema one reply must satisfy: a call of an offered tool, or the final answer.
 pub fn reply_schema(tools: &[ToolDef], answer: Option<&Value>) -> Option<Value> {
     let mut options: Vec<Value> = tools
         .iter()
         .map(|t| {
             let mut args = t.input_schema.clone();
+            bound(&mut args);
             if let Some(o) = args.as_object_mut() {
                 o.remove("$schema");
                 o.remove("title");
@@ -195,7 +227,11 @@ impl ChatModel for LocalModel {
         let cancel = Arc::new(AtomicBool::new(false));
         let _guard = CancelOnDrop(cancel.clone());
         let req = req.clone();
-        let tool_names: Vec<String> = req.tools.iter().map(|t| t.name.clone()).collect();
+        let tool_names: Vec<String> = if req.answer_only {
+            Vec::new()
+        } else {
+            req.tools.iter().map(|t| t.name.clone()).collect()
+        };
         let task = tokio::task::spawn_blocking(move || {
             let mut e = match engine.lock() {
                 Ok(e) => e,
@@ -203,7 +239,8 @@ impl ChatModel for LocalModel {
             };
             let messages = template_messages(&req);
             let prompt = e.prompt_tokens(&messages)?;
-            let constraint = match reply_schema(&req.tools, req.response_schema.as_ref()) {
+            let offered: &[ToolDef] = if req.answer_only { &[] } else { &req.tools };
+            let constraint = match reply_schema(offered, req.response_schema.as_ref()) {
                 Some(schema) => Some(grammars.json(&schema)?),
                 None => None,
             };

@@ -22,7 +22,9 @@ pub enum WeightFormat {
     /// stay as stored. Fastest on CPU for the default model.
     #[default]
     Q8,
-    /// Exactly as stored in the file.
+    /// Exactly as stored, computed as llama.cpp does (activations quantized per row), so
+    /// greedy output does not depend on what the KV cache held. Slower: Q4_1 has only a
+    /// scalar kernel in candle.
     #[value(name = "as-stored")]
     AsStored,
     /// Dequantized to f32: fast prefill, slow decode, about 5x the memory.

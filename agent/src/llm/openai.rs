@@ -85,7 +85,10 @@ impl OpenAiModel {
             "stream_options": {"include_usage": true},
         });
         if self.cfg.json_schema
-            && let Some(schema) = reply_schema(&req.tools, req.response_schema.as_ref())
+            && let Some(schema) = reply_schema(
+                if req.answer_only { &[] } else { &req.tools },
+                req.response_schema.as_ref(),
+            )
         {
             body["response_format"] = json!({
                 "type": "json_schema",
@@ -251,7 +254,11 @@ impl ChatModel for OpenAiModel {
         if let Some((name, arguments)) = native {
             return Ok((ChatReply::ToolCall { name, arguments }, usage));
         }
-        let names: Vec<String> = req.tools.iter().map(|t| t.name.clone()).collect();
+        let names: Vec<String> = if req.answer_only {
+            Vec::new()
+        } else {
+            req.tools.iter().map(|t| t.name.clone()).collect()
+        };
         Ok((parse_reply(&content, &names)?, usage))
     }
 }
