@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
-use agent::llm::engine::{Engine, Sampler};
+use agent::llm::engine::{Engine, GenOptions};
 use agent::llm::fetch;
 use agent::llm::template::TemplateMessage;
 
@@ -76,8 +76,8 @@ fn load(args: &ModelArgs) -> Result<Engine> {
             p
         }
     };
-    Ok(Engine::load(&path, &args.engine_options())
-        .with_context(|| format!("loading {}", path.display()))?)
+    Engine::load(&path, &args.engine_options())
+        .with_context(|| format!("loading {}", path.display()))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -176,15 +176,7 @@ pub fn run(cmd: ModelCommand) -> Result<()> {
             ];
             let ids = e.prompt_tokens(&msgs)?;
             let never = std::sync::atomic::AtomicBool::new(false);
-            let g = e.generate(
-                &ids,
-                tokens,
-                Sampler::default(),
-                None,
-                &[],
-                &mut |_| {},
-                &never,
-            )?;
+            let g = e.generate(&ids, &GenOptions::greedy(tokens), None, &mut |_| {}, &never)?;
             println!(
                 "{}",
                 serde_json::json!({"prompt_ids": ids, "ids": g.ids, "text": g.text, "decode_tok_s": g.completion_tokens as f64 / g.decode_secs.max(1e-9)})

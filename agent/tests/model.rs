@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use agent::llm::engine::{Engine, Sampler};
+use agent::llm::engine::{Engine, GenOptions, Sampler};
 use agent::llm::local::{LocalModel, parse_reply, reply_schema};
 use agent::llm::template::TemplateMessage;
 use agent::llm::{EngineOptions, WeightFormat};
@@ -276,15 +276,7 @@ fn cancellation_stops_generation() {
     let mut e = Engine::load(&model_path(), &opts(WeightFormat::Q8)).expect("loads");
     let prompt = e.tokenizer.encode("Tell me a long story about clusters.");
     let cancel = AtomicBool::new(true);
-    let r = e.generate(
-        &prompt,
-        64,
-        Sampler::default(),
-        None,
-        &[],
-        &mut |_| {},
-        &cancel,
-    );
+    let r = e.generate(&prompt, &GenOptions::greedy(64), None, &mut |_| {}, &cancel);
     assert!(
         matches!(r, Err(agent::model::ModelError::Cancelled)),
         "{r:?}"

@@ -114,6 +114,25 @@ impl Default for Sampler {
     }
 }
 
+/// How long to generate and how to pick tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct GenOptions<'a> {
+    pub max_tokens: usize,
+    pub sampler: Sampler,
+    /// Stop when the text ends with one of these.
+    pub stop: &'a [String],
+}
+
+impl GenOptions<'_> {
+    pub fn greedy(max_tokens: usize) -> Self {
+        GenOptions {
+            max_tokens,
+            sampler: Sampler::default(),
+            stop: &[],
+        }
+    }
+}
+
 /// A loaded model.
 pub struct Engine {
     backbone: Backbone,
@@ -316,13 +335,12 @@ impl Engine {
     pub fn generate(
         &mut self,
         prompt: &[u32],
-        max_tokens: usize,
-        sampler: Sampler,
+        how: &GenOptions<'_>,
         mut constraint: Option<Constraint>,
-        stop: &[String],
         progress: &mut dyn FnMut(Progress<'_>),
         cancel: &AtomicBool,
     ) -> Result<Generation, ModelError> {
+        let (max_tokens, sampler, stop) = (how.max_tokens, how.sampler, how.stop);
         if prompt.len() + 1 >= self.max_context {
             return Err(ModelError::ContextFull {
                 needed: prompt.len() + 1,
@@ -452,15 +470,7 @@ impl Engine {
     /// Greedy ids after `prompt` (for the llama.cpp comparison).
     pub fn greedy_ids(&mut self, prompt: &[u32], n: usize) -> Result<Vec<u32>, ModelError> {
         let never = AtomicBool::new(false);
-        let g = self.generate(
-            prompt,
-            n,
-            Sampler::default(),
-            None,
-            &[],
-            &mut |_| {},
-            &never,
-        )?;
+        let g = self.generate(prompt, &GenOptions::greedy(n), None, &mut |_| {}, &never)?;
         Ok(g.ids)
     }
 }

@@ -135,7 +135,7 @@ impl Llama {
             .and_then(|v| v.to_u32())
             .unwrap_or(4096) as usize;
         let head_dim = dim / n_head;
-        if n_head % n_kv != 0 {
+        if n_kv == 0 || !n_head.is_multiple_of(n_kv) {
             candle_core::bail!("{n_head} query heads do not share {n_kv} KV heads evenly");
         }
         let max_context = max_context.min(trained_ctx).max(16);

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::EngineOptions;
 use super::constrain::Grammars;
-use super::engine::{Engine, Progress, Sampler};
+use super::engine::{Engine, GenOptions, Progress, Sampler};
 use super::template::TemplateMessage;
 use crate::model::{ChatModel, ChatReply, ChatRequest, ChatUsage, ModelError, Role, ToolDef};
 
@@ -255,15 +255,12 @@ impl ChatModel for LocalModel {
                     shown = true;
                 }
             };
-            let g = e.generate(
-                &prompt,
-                req.max_tokens,
+            let how = GenOptions {
+                max_tokens: req.max_tokens,
                 sampler,
-                constraint,
-                &[],
-                &mut report,
-                &cancel,
-            )?;
+                stop: &[],
+            };
+            let g = e.generate(&prompt, &how, constraint, &mut report, &cancel)?;
             if shown {
                 eprint!("\r{:60}\r", "");
             }

@@ -32,6 +32,10 @@ pub struct OpenAiModel {
     cfg: OpenAiConfig,
     key: Option<String>,
     http: reqwest::Client,
+    /// How the reply schema is sent: 0 `json_schema` (OpenAI, vLLM, llama.cpp's server),
+    /// 1 `json_object` with `schema` (llama-cpp-python), 2 not at all. A server that refuses
+    /// one form is asked with the next, once, and remembered.
+    format: std::sync::atomic::AtomicU8,
 }
 
 /// Cut text to `n` characters for error messages.
@@ -68,7 +72,13 @@ impl OpenAiModel {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| ModelError::Unavailable(format!("HTTP client: {e}")))?;
-        Ok(Self { cfg, key, http })
+        let format = std::sync::atomic::AtomicU8::new(if cfg.json_schema { 0 } else { 2 });
+        Ok(Self {
+            cfg,
+            key,
+            http,
+            format,
+        })
     }
 
     fn body(&self, req: &ChatRequest) -> Value {
@@ -84,16 +94,21 @@ impl OpenAiModel {
             "stream": true,
             "stream_options": {"include_usage": true},
         });
-        if self.cfg.json_schema
+        let format = self.format.load(std::sync::atomic::Ordering::Relaxed);
+        if format < 2
             && let Some(schema) = reply_schema(
                 if req.answer_only { &[] } else { &req.tools },
                 req.response_schema.as_ref(),
             )
         {
-            body["response_format"] = json!({
-                "type": "json_schema",
-                "json_schema": {"name": "reply", "schema": schema, "strict": true},
-            });
+            body["response_format"] = if format == 0 {
+                json!({
+                    "type": "json_schema",
+                    "json_schema": {"name": "reply", "schema": schema, "strict": true},
+                })
+            } else {
+                json!({"type": "json_object", "schema": schema})
+            };
         }
         body
     }
@@ -222,13 +237,30 @@ impl ChatModel for OpenAiModel {
     }
 
     async fn chat(&self, req: &ChatRequest) -> Result<(ChatReply, ChatUsage), ModelError> {
-        let body = self.body(req);
+        let mut body = self.body(req);
         let started = Instant::now();
         let mut attempt = 0;
         let (content, native, mut usage) = loop {
             attempt += 1;
             match self.once(&body).await {
                 Ok(r) => break r,
+                Err((_, e, _))
+                    if body.get("response_format").is_some()
+                        && e.to_string().contains("response_format") =>
+                {
+                    let next = self
+                        .format
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                        + 1;
+                    tracing::warn!(error = %e, "the endpoint refused this response_format; trying the next form");
+                    if next >= 2 {
+                        tracing::warn!(
+                            "the endpoint takes no JSON schema: replies are parsed unconstrained"
+                        );
+                    }
+                    body = self.body(req);
+                    attempt -= 1;
+                }
                 Err((retry, e, after)) if retry && attempt < self.cfg.attempts.max(1) => {
                     let wait = after.unwrap_or(Duration::from_millis(500 * (1 << (attempt - 1))));
                     tracing::warn!(error = %e, attempt, wait_ms = wait.as_millis() as u64, "model endpoint failed; retrying");

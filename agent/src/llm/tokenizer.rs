@@ -173,7 +173,7 @@ impl Tokenizer {
             .filter(|(i, t)| is_special[*i] && !t.is_empty())
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        specials.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        specials.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
 
         let (kind, bytes) = match model.as_str() {
             "gpt2" => {
