@@ -49,10 +49,16 @@ impl ChatTemplate {
                 bos: bos.clone(),
                 eos: eos.clone(),
             };
-            let probe = [TemplateMessage {
-                role: "user".into(),
-                content: "ping".into(),
-            }];
+            let probe = [
+                TemplateMessage {
+                    role: "system".into(),
+                    content: "ping".into(),
+                },
+                TemplateMessage {
+                    role: "user".into(),
+                    content: "ping".into(),
+                },
+            ];
             match t.render(&probe, true) {
                 Ok(_) => return t,
                 Err(e) => {
