@@ -83,6 +83,9 @@ pub struct Usage {
     pub model: String,
     /// Estimated energy of the diagnosis in watt-hours, when a model ran and its power is known.
     pub energy_wh: Option<f64>,
+    /// Where the energy figure comes from: measured (RAPL, NVML) or estimated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_source: Option<String>,
     /// Replies the model gave, and how many of them did not parse or validate.
     #[serde(default)]
     pub model_replies: usize,

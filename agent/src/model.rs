@@ -54,12 +54,15 @@ pub enum ChatReply {
     Final(String),
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ChatUsage {
     pub prompt_tokens: usize,
     pub completion_tokens: usize,
     /// Wall time the model spent on this reply.
     pub seconds: f64,
+    /// Energy of this reply in joules, and where the figure comes from, when known.
+    pub energy_j: Option<f64>,
+    pub energy_source: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +137,6 @@ pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Valu
     serde_json::json!({
         "type": "object",
         "properties": {
-            "summary": {"type": "string", "maxLength": 200},
             "causes": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
                 "type": "object",
                 "properties": {
@@ -148,9 +150,9 @@ pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Valu
                 "required": ["category", "resource", "statement", "confidence", "evidence"],
                 "additionalProperties": false
             }},
-            "next_steps": {"type": "array", "maxItems": 3, "items": {"type": "string", "maxLength": 160}}
+            "next_steps": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 120}}
         },
-        "required": ["summary", "causes", "next_steps"],
+        "required": ["causes", "next_steps"],
         "additionalProperties": false
     })
 }
@@ -165,6 +167,8 @@ pub struct LoopLimits {
     /// Evidence items shown to the model, and characters of each excerpt.
     pub max_evidence: usize,
     pub max_excerpt_chars: usize,
+    /// Also show what the rules set aside (and why).
+    pub show_ruled_out: bool,
 }
 
 impl Default for LoopLimits {
@@ -175,6 +179,7 @@ impl Default for LoopLimits {
             max_tool_chars: 6_000,
             max_evidence: 40,
             max_excerpt_chars: 400,
+            show_ruled_out: true,
         }
     }
 }
@@ -204,7 +209,7 @@ fn brief(d: &Diagnosis, limits: &LoopLimits) -> String {
         ));
     }
     s.push_str("</data>\n");
-    if !d.ruled_out.is_empty() {
+    if !d.ruled_out.is_empty() && limits.show_ruled_out {
         s.push_str("\nSet aside by the rules:\n");
         for r in d.ruled_out.iter().take(10) {
             s.push_str(&format!("- {r}\n"));
@@ -288,6 +293,10 @@ pub async fn refine<M: ChatModel>(
         d.usage.prompt_tokens += usage.prompt_tokens;
         d.usage.completion_tokens += usage.completion_tokens;
         d.usage.model_secs += usage.seconds;
+        if let Some(j) = usage.energy_j {
+            *d.usage.energy_wh.get_or_insert(0.0) += j / 3600.0;
+            d.usage.energy_source = usage.energy_source.clone();
+        }
         match reply {
             ChatReply::ToolCall { name, arguments } => {
                 let key = format!("{name} {arguments}");
@@ -443,6 +452,8 @@ impl ChatModel for ScriptedModel {
                 prompt_tokens: prompt,
                 completion_tokens: completion,
                 seconds: 0.0,
+                energy_j: None,
+                energy_source: None,
             },
         ))
     }

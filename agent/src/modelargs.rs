@@ -81,6 +81,9 @@ pub struct ModelArgs {
     /// Seed for sampling when --temperature > 0.
     #[arg(long, default_value_t = 42, help_heading = "Model")]
     pub seed: u64,
+    /// Watts to assume for energy figures when RAPL cannot be read (default 10 W per thread).
+    #[arg(long, env = "KTRIAGE_POWER_WATTS", help_heading = "Model")]
+    pub power_watts: Option<f64>,
     /// Most tool calls the model may make before it must answer.
     #[arg(
         long,
@@ -98,6 +101,7 @@ impl ModelArgs {
             threads: self.threads,
             context: self.ctx,
             weights: self.weights,
+            power_watts: self.power_watts,
         }
     }
 
@@ -106,8 +110,9 @@ impl ModelArgs {
             max_steps: self.max_steps,
             max_tokens_per_step: 512,
             max_tool_chars: 3_000,
-            max_evidence: 16,
-            max_excerpt_chars: 200,
+            max_evidence: 12,
+            max_excerpt_chars: 160,
+            show_ruled_out: false,
         }
     }
 

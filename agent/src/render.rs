@@ -46,12 +46,15 @@ fn usage_line(d: &Diagnosis) -> String {
     );
     if u.prompt_tokens + u.completion_tokens > 0 {
         s.push_str(&format!(
-            ", {} prompt + {} completion tokens",
-            u.prompt_tokens, u.completion_tokens
+            ", {} prompt + {} completion tokens in {:.1} s",
+            u.prompt_tokens, u.completion_tokens, u.model_secs
         ));
     }
     if let Some(wh) = u.energy_wh {
-        s.push_str(&format!(", ~{wh:.3} Wh"));
+        s.push_str(&format!(
+            ", {wh:.3} Wh {}",
+            u.energy_source.as_deref().unwrap_or("(source unknown)")
+        ));
     }
     s
 }

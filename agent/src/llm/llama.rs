@@ -105,6 +105,25 @@ fn linear_inner(qt: QTensor, format: WeightFormat, device: &Device) -> Res<QMatM
     }
 }
 
+/// Attention of one query row over a CPU cache, through [`kernels::attend_one`]; returns
+/// `[1, 1, n_head * head_dim]`.
+fn decode_attention(
+    q: &Tensor,
+    kc: &Tensor,
+    vc: &Tensor,
+    shape: kernels::CacheShape,
+    scale: f32,
+) -> Res<Tensor> {
+    let q: Vec<f32> = q.flatten_all()?.to_vec1()?;
+    let (ks, _) = kc.storage_and_layout();
+    let (vs, _) = vc.storage_and_layout();
+    let (candle_core::Storage::Cpu(k), candle_core::Storage::Cpu(v)) = (&*ks, &*vs) else {
+        candle_core::bail!("decode attention needs a CPU cache");
+    };
+    let y = kernels::attend_one(&q, k.as_slice::<f32>()?, v.as_slice::<f32>()?, shape, scale);
+    Tensor::from_vec(y, (1, 1, shape.n_head * shape.head_dim), &Device::Cpu)
+}
+
 impl Llama {
     pub fn from_gguf<R: std::io::Read + std::io::Seek>(
         ct: &gguf_file::Content,
@@ -199,6 +218,16 @@ impl Llama {
         self.len
     }
 
+    fn shape(&self, len: usize) -> kernels::CacheShape {
+        kernels::CacheShape {
+            n_head: self.n_head,
+            n_kv: self.n_kv,
+            head_dim: self.head_dim,
+            capacity: self.capacity,
+            len,
+        }
+    }
+
     /// Forget everything after the first `len` positions.
     pub fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);
@@ -268,6 +297,7 @@ impl Llama {
             None
         };
         let scale = 1.0 / (self.head_dim as f64).sqrt();
+        let shape = self.shape(total);
         for l in &mut self.layers {
             let h = l.attn_norm.forward(&x)?;
             let q =
@@ -292,6 +322,17 @@ impl Llama {
             };
             kc.slice_set(&k, 2, pos)?;
             vc.slice_set(&v, 2, pos)?;
+            if seq == 1 && self.device.is_cpu() {
+                // One new row: a direct kernel over the cache (candle's batched matmuls pay
+                // per-call packing that dominates at this shape).
+                let y = decode_attention(&q, kc, vc, shape, scale as f32)?;
+                let x1 = (&x + l.wo.forward(&y)?)?;
+                let h = l.ffn_norm.forward(&x1)?;
+                let gate = candle_nn::ops::silu(&l.w1.forward(&h)?)?;
+                let up = l.w3.forward(&h)?;
+                x = (&x1 + l.w2.forward(&(gate * up)?)?)?;
+                continue;
+            }
             let keys = kc.narrow(2, 0, total)?;
             let values = vc.narrow(2, 0, total)?;
             // [1, n_kv, group * seq, head_dim]: heads sharing a KV head become rows.

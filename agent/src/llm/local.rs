@@ -35,6 +35,7 @@ pub struct LocalModel {
     /// Show prefill/decode progress on stderr (when it is a terminal).
     pub progress: bool,
     stats: Arc<Mutex<LocalStats>>,
+    meter: super::energy::Meter,
 }
 
 impl std::fmt::Debug for LocalModel {
@@ -65,6 +66,7 @@ impl LocalModel {
             sampler,
             progress: std::io::stderr().is_terminal(),
             stats: Arc::new(Mutex::new(LocalStats::default())),
+            meter: opts.meter(),
         })
     }
 
@@ -85,10 +87,29 @@ impl LocalModel {
     }
 }
 
-/// One line per tool: name, arguments, the first sentence of its description. Full schemas
-/// would cost thousands of prompt tokens; the grammar enforces them anyway.
-fn tool_lines(tools: &[ToolDef]) -> String {
+/// The tools as the model reads them. Full schemas would cost thousands of prompt tokens and
+/// the grammar enforces them anyway: `compact` gives `name(args)` only (small local models,
+/// where every prompt token is prefill time on a CPU), otherwise one line per tool with the
+/// first sentence of its description.
+fn tool_lines(tools: &[ToolDef], compact: bool) -> String {
     let mut s = String::new();
+    if compact {
+        let calls: Vec<String> = tools
+            .iter()
+            .map(|t| {
+                let args: Vec<String> = t
+                    .input_schema
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default();
+                format!("{}({})", t.name, args.join(", "))
+            })
+            .collect();
+        s.push_str(&calls.join("; "));
+        s.push('\n');
+        return s;
+    }
     for t in tools {
         let args: Vec<String> = t
             .input_schema
@@ -171,7 +192,7 @@ pub fn reply_schema(tools: &[ToolDef], answer: Option<&Value>) -> Option<Value> 
 }
 
 /// Map the conversation onto roles every chat template knows, and describe the reply format.
-pub fn template_messages(req: &ChatRequest) -> Vec<TemplateMessage> {
+pub fn template_messages(req: &ChatRequest, compact: bool) -> Vec<TemplateMessage> {
     let mut out: Vec<TemplateMessage> = Vec::with_capacity(req.messages.len());
     for m in &req.messages {
         let (role, content) = match m.role {
@@ -188,7 +209,7 @@ pub fn template_messages(req: &ChatRequest) -> Vec<TemplateMessage> {
     if !req.tools.is_empty() {
         let howto = format!(
             "\n\nTools you may call (read-only):\n{}\nTo call one, reply {{\"tool\":\"NAME\",\"arguments\":{{...}}}}. Otherwise reply with the final JSON answer.",
-            tool_lines(&req.tools)
+            tool_lines(&req.tools, compact)
         );
         match out.first_mut() {
             Some(first) if first.role == "system" => first.content.push_str(&howto),
@@ -227,6 +248,7 @@ impl ChatModel for LocalModel {
         let cancel = Arc::new(AtomicBool::new(false));
         let _guard = CancelOnDrop(cancel.clone());
         let req = req.clone();
+        let meter = self.meter.clone();
         let tool_names: Vec<String> = if req.answer_only {
             Vec::new()
         } else {
@@ -237,7 +259,7 @@ impl ChatModel for LocalModel {
                 Ok(e) => e,
                 Err(p) => p.into_inner(),
             };
-            let messages = template_messages(&req);
+            let messages = template_messages(&req, true);
             let prompt = e.prompt_tokens(&messages)?;
             let offered: &[ToolDef] = if req.answer_only { &[] } else { &req.tools };
             let constraint = match reply_schema(offered, req.response_schema.as_ref()) {
@@ -260,6 +282,7 @@ impl ChatModel for LocalModel {
                 sampler,
                 stop: &[],
             };
+            let before = meter.read();
             let g = e.generate(&prompt, &how, constraint, &mut report, &cancel)?;
             if shown {
                 eprint!("\r{:60}\r", "");
@@ -281,10 +304,13 @@ impl ChatModel for LocalModel {
                 s.prefill_secs += g.prefill_secs;
                 s.decode_secs += g.decode_secs;
             }
+            let seconds = g.prefill_secs + g.decode_secs;
             let usage = ChatUsage {
                 prompt_tokens: g.prompt_tokens,
                 completion_tokens: g.completion_tokens,
-                seconds: g.prefill_secs + g.decode_secs,
+                seconds,
+                energy_j: Some(meter.joules(before, seconds)),
+                energy_source: Some(meter.source()),
             };
             if constrained && g.stop == "max-tokens" {
                 return Err(ModelError::BadReply(format!(

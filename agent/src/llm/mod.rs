@@ -3,6 +3,7 @@
 //! [`crate::model::ChatModel`]; this is the only part of ktriage that depends on candle.
 
 pub mod constrain;
+pub mod energy;
 pub mod engine;
 pub mod fetch;
 pub mod llama;
@@ -41,6 +42,8 @@ pub struct EngineOptions {
     /// Context positions the KV cache may hold (capped by the model's trained context).
     pub context: usize,
     pub weights: WeightFormat,
+    /// Watts to assume when energy cannot be measured (None: 10 W per thread).
+    pub power_watts: Option<f64>,
 }
 
 impl Default for EngineOptions {
@@ -50,11 +53,25 @@ impl Default for EngineOptions {
             threads: 0,
             context: 8192,
             weights: WeightFormat::default(),
+            power_watts: None,
         }
     }
 }
 
 impl EngineOptions {
+    /// The energy meter for this engine: RAPL when readable, else the configured estimate.
+    pub fn meter(&self) -> energy::Meter {
+        let threads = if self.threads > 0 {
+            self.threads
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        };
+        energy::Meter::detect(
+            self.power_watts
+                .unwrap_or(energy::DEFAULT_WATTS_PER_THREAD * threads as f64),
+        )
+    }
+
     /// The candle device, with a clear error when CUDA is asked of a build without it.
     pub fn device(&self) -> Result<Device, ModelError> {
         if self.threads > 0 {

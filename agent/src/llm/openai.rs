@@ -82,7 +82,7 @@ impl OpenAiModel {
     }
 
     fn body(&self, req: &ChatRequest) -> Value {
-        let messages: Vec<Value> = template_messages(req)
+        let messages: Vec<Value> = template_messages(req, false)
             .into_iter()
             .map(|m| json!({"role": m.role, "content": m.content}))
             .collect();
