@@ -157,6 +157,55 @@ pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Valu
     })
 }
 
+/// `namespace/Kind/name` or `Kind/namespace/name` → (namespace, kind, name).
+fn split_resource(r: &str) -> Option<(&str, &str, &str)> {
+    let parts: Vec<&str> = r.split('/').collect();
+    match parts.as_slice() {
+        [a, b, c] if a.starts_with(|ch: char| ch.is_ascii_uppercase()) => Some((b, a, c)),
+        [a, b, c] => Some((a, b, c)),
+        _ => None,
+    }
+}
+
+/// Offer the model only names that exist: `namespace`, `name` and `pod` arguments become
+/// enums of what the investigation read. A small model then cannot invent a namespace (or
+/// repeat itself inside one); the tools still validate every argument themselves.
+fn narrow_arguments(mut tools: Vec<ToolDef>, resources: &[String]) -> Vec<ToolDef> {
+    let mut namespaces: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut pods: Vec<String> = Vec::new();
+    for (ns, kind, name) in resources.iter().filter_map(|r| split_resource(r)) {
+        for (list, v) in [(&mut namespaces, ns), (&mut names, name)] {
+            if !list.iter().any(|x| x == v) {
+                list.push(v.to_string());
+            }
+        }
+        if kind == "Pod" && !pods.iter().any(|x| x == name) {
+            pods.push(name.to_string());
+        }
+    }
+    for t in &mut tools {
+        let Some(props) = t
+            .input_schema
+            .get_mut("properties")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (key, values) in [("namespace", &namespaces), ("name", &names), ("pod", &pods)] {
+            if values.is_empty() {
+                continue;
+            }
+            if let Some(p) = props.get_mut(key).and_then(Value::as_object_mut)
+                && p.get("type").is_some_and(|t| t == "string")
+            {
+                p.insert("enum".into(), serde_json::json!(values));
+            }
+        }
+    }
+    tools
+}
+
 /// Limits of the model loop.
 #[derive(Debug, Clone, Copy)]
 pub struct LoopLimits {
@@ -265,6 +314,7 @@ pub async fn refine<M: ChatModel>(
         }
     }
     let answer_schema = verdict_schema_for(&evidence_ids, &resources);
+    let tools = narrow_arguments(tools, &resources);
     let mut seen_calls: Vec<String> = Vec::new();
     let mut verdict: Option<Verdict> = None;
     for step in 0..=limits.max_steps {

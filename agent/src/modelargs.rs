@@ -109,7 +109,8 @@ impl ModelArgs {
         agent::model::LoopLimits {
             max_steps: self.max_steps,
             max_tokens_per_step: 512,
-            max_tool_chars: 3_000,
+            // Every character the model reads is prefill time on a CPU.
+            max_tool_chars: 1_500,
             max_evidence: 12,
             max_excerpt_chars: 160,
             show_ruled_out: false,

@@ -296,6 +296,7 @@ impl ChatModel for LocalModel {
                 stop = g.stop,
                 "generation"
             );
+            tracing::debug!(reply = %g.text, "model reply");
             if let Ok(mut s) = stats.lock() {
                 s.calls += 1;
                 s.prompt_tokens += g.prompt_tokens;
