@@ -90,6 +90,12 @@ pub enum ModelError {
 pub trait ChatModel: Send + Sync {
     /// Name for the usage report, e.g. `SmolLM2-135M-Instruct Q4_1 (cpu)`.
     fn name(&self) -> String;
+    /// Whether the model's ranking replaces the rules' ranking (a reviewer), or the model only
+    /// adds causes and next steps below the rules' findings (an advisor). Small models are
+    /// advisors: measured on the evals, a 135M model's re-ranking loses correct answers.
+    fn may_rerank(&self) -> bool {
+        true
+    }
     fn chat(
         &self,
         req: &ChatRequest,
@@ -400,21 +406,27 @@ pub async fn refine<M: ChatModel>(
     }
     d.usage.model = model.name();
     if let Some(v) = verdict {
-        merge(&mut d, v);
+        merge(&mut d, v, model.may_rerank());
     }
     crate::verify::verify(&mut d);
     d
 }
 
-/// Adopt the model's ranking. A cause the rules also found keeps the rules' statement and
-/// evidence (written from quoted evidence, not from the model's prose); a cause only the model
-/// names keeps its own words, marked as the model's, and is checked by [`crate::verify`]. The
-/// rules' causes the model did not restate follow in their order.
-fn merge(d: &mut Diagnosis, v: Verdict) {
+/// Adopt the model's ranking when it `may_rerank`. A cause the rules also found keeps the
+/// rules' statement and evidence (written from quoted evidence, not from the model's prose); a
+/// cause only the model names keeps its own words, marked as the model's, and is checked by
+/// [`crate::verify`]. The rules' causes the model did not restate follow in their order. An
+/// advisor's causes only add below the rules' findings.
+fn merge(d: &mut Diagnosis, v: Verdict, may_rerank: bool) {
     let old_top = d
         .causes
         .first()
         .map(|c| (c.category.clone(), c.resource.clone()));
+    let rules_order: Vec<(String, String)> = d
+        .causes
+        .iter()
+        .map(|c| (c.category.clone(), c.resource.clone()))
+        .collect();
     let mut rules: Vec<Cause> = std::mem::take(&mut d.causes);
     let mut causes: Vec<Cause> = Vec::new();
     for c in v.causes {
@@ -440,7 +452,21 @@ fn merge(d: &mut Diagnosis, v: Verdict) {
             }),
         }
     }
-    causes.extend(rules);
+    if may_rerank {
+        causes.extend(rules);
+    } else {
+        // Restore the rules' order; the model's own causes follow.
+        let (mut ruled, own): (Vec<Cause>, Vec<Cause>) =
+            causes.into_iter().partition(|c| c.source != "model");
+        ruled.extend(rules);
+        ruled.sort_by_key(|c| {
+            rules_order
+                .iter()
+                .position(|(cat, res)| *cat == c.category && *res == c.resource)
+        });
+        ruled.extend(own);
+        causes = ruled;
+    }
     d.causes = causes;
     let new_top = d
         .causes
@@ -506,5 +532,81 @@ impl ChatModel for ScriptedModel {
                 energy_source: None,
             },
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cause(category: &str, resource: &str, source: &str) -> Cause {
+        Cause {
+            category: category.into(),
+            resource: resource.into(),
+            statement: format!("rules say {category}"),
+            confidence: 0.8,
+            evidence: vec!["ev-1".into()],
+            confirmed: true,
+            source: source.into(),
+        }
+    }
+
+    fn verdict() -> Verdict {
+        Verdict {
+            summary: None,
+            causes: vec![
+                VerdictCause {
+                    category: "image-pull".into(),
+                    resource: "a/Deployment/web".into(),
+                    statement: "model prose".into(),
+                    confidence: 0.9,
+                    evidence: vec!["ev-1".into()],
+                },
+                VerdictCause {
+                    category: "oom-killed".into(),
+                    resource: "a/Deployment/api".into(),
+                    statement: "model prose".into(),
+                    confidence: 0.9,
+                    evidence: vec!["ev-1".into()],
+                },
+            ],
+            next_steps: vec![],
+        }
+    }
+
+    fn rules() -> Diagnosis {
+        Diagnosis {
+            causes: vec![
+                cause("oom-killed", "a/Deployment/api", "oom-killed"),
+                cause("image-pull", "a/Deployment/web", "image-pull"),
+            ],
+            ..Diagnosis::default()
+        }
+    }
+
+    #[test]
+    fn a_reviewer_reranks_and_keeps_the_rules_statements() {
+        let mut d = rules();
+        merge(&mut d, verdict(), true);
+        assert_eq!(d.causes[0].category, "image-pull");
+        assert_eq!(d.causes[0].statement, "rules say image-pull");
+    }
+
+    #[test]
+    fn an_advisor_cannot_reorder_the_rules() {
+        let mut d = rules();
+        let mut v = verdict();
+        v.causes.push(VerdictCause {
+            category: "pvc-pending".into(),
+            resource: "a/PersistentVolumeClaim/data".into(),
+            statement: "model only".into(),
+            confidence: 0.9,
+            evidence: vec!["ev-1".into()],
+        });
+        merge(&mut d, v, false);
+        let order: Vec<&str> = d.causes.iter().map(|c| c.category.as_str()).collect();
+        assert_eq!(order, ["oom-killed", "image-pull", "pvc-pending"]);
+        assert_eq!(d.causes[2].source, "model");
+        assert!(d.causes[2].confidence <= 0.6);
     }
 }

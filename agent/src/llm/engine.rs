@@ -144,6 +144,8 @@ pub struct Engine {
     pub max_context: usize,
     pub architecture: String,
     pub description: String,
+    /// Parameters in the file (sum of tensor elements).
+    pub params: u64,
     pub path: PathBuf,
     pub load_secs: f64,
 }
@@ -192,6 +194,11 @@ impl Engine {
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default()
             });
+        let params: u64 = ct
+            .tensor_infos
+            .values()
+            .map(|t| t.shape.elem_count() as u64)
+            .sum();
         let tokenizer = Arc::new(Tokenizer::from_gguf(&ct.metadata)?);
         let template_src = ct
             .metadata
@@ -260,6 +267,7 @@ impl Engine {
             max_context,
             architecture,
             description,
+            params,
             path: path.to_path_buf(),
             load_secs: started.elapsed().as_secs_f64(),
         })

@@ -32,6 +32,7 @@ pub struct LocalModel {
     grammars: Arc<Grammars>,
     sampler: Sampler,
     name: String,
+    params: u64,
     /// Show prefill/decode progress on stderr (when it is a terminal).
     pub progress: bool,
     stats: Arc<Mutex<LocalStats>>,
@@ -61,6 +62,7 @@ impl LocalModel {
         );
         Ok(Self {
             name: engine.description.clone(),
+            params: engine.params,
             engine: Arc::new(Mutex::new(engine)),
             grammars: Arc::new(grammars),
             sampler,
@@ -234,9 +236,16 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// Below this many parameters a local model advises and does not re-rank.
+pub const RERANK_MIN_PARAMS: u64 = 3_000_000_000;
+
 impl ChatModel for LocalModel {
     fn name(&self) -> String {
         self.name.clone()
+    }
+
+    fn may_rerank(&self) -> bool {
+        self.params >= RERANK_MIN_PARAMS
     }
 
     async fn chat(&self, req: &ChatRequest) -> Result<(ChatReply, ChatUsage), ModelError> {

@@ -130,6 +130,13 @@ impl crate::model::ChatModel for AnyModel {
         }
     }
 
+    fn may_rerank(&self) -> bool {
+        match self {
+            AnyModel::Local(m) => m.may_rerank(),
+            AnyModel::OpenAi(m) => m.may_rerank(),
+        }
+    }
+
     async fn chat(
         &self,
         req: &crate::model::ChatRequest,
