@@ -143,12 +143,12 @@ pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Valu
     serde_json::json!({
         "type": "object",
         "properties": {
-            "causes": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
+            "causes": {"type": "array", "minItems": 1, "maxItems": 2, "items": {
                 "type": "object",
                 "properties": {
                     "category": {"type": "string", "enum": crate::verify::CATEGORIES},
                     "resource": resource,
-                    "statement": {"type": "string", "maxLength": 200},
+                    "statement": {"type": "string", "maxLength": 160},
                     // Tenths: a free number lets a small model write digits forever.
                     "confidence": {"type": "number", "enum": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]},
                     "evidence": {"type": "array", "minItems": 1, "maxItems": 4, "items": evidence}
@@ -156,7 +156,7 @@ pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Valu
                 "required": ["category", "resource", "statement", "confidence", "evidence"],
                 "additionalProperties": false
             }},
-            "next_steps": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 120}}
+            "next_steps": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 100}}
         },
         "required": ["causes", "next_steps"],
         "additionalProperties": false
@@ -322,9 +322,10 @@ pub async fn refine<M: ChatModel>(
     let answer_schema = verdict_schema_for(&evidence_ids, &resources);
     let tools = narrow_arguments(tools, &resources);
     let mut seen_calls: Vec<String> = Vec::new();
+    let mut repeated = false;
     let mut verdict: Option<Verdict> = None;
     for step in 0..=limits.max_steps {
-        let last = step == limits.max_steps;
+        let last = step == limits.max_steps || repeated;
         let req = ChatRequest {
             messages: messages.clone(),
             tools: tools.clone(),
@@ -357,7 +358,10 @@ pub async fn refine<M: ChatModel>(
             ChatReply::ToolCall { name, arguments } => {
                 let key = format!("{name} {arguments}");
                 let content = if seen_calls.contains(&key) {
-                    "You already called this tool with these arguments; use the answer you have or give your final answer.".to_string()
+                    // A repeated call: the next reply must be the answer.
+                    repeated = true;
+                    "You already called this tool with these arguments; give your final answer now."
+                        .to_string()
                 } else {
                     seen_calls.push(key);
                     d.usage.tool_calls += 1;

@@ -78,6 +78,9 @@ pub struct ModelArgs {
     /// Sampling temperature (0 = greedy, deterministic).
     #[arg(long, default_value_t = 0.0, help_heading = "Model")]
     pub temperature: f64,
+    /// Repetition penalty over the last 64 generated tokens (1.0 = off).
+    #[arg(long, default_value_t = 1.15, help_heading = "Model")]
+    pub repeat_penalty: f32,
     /// Seed for sampling when --temperature > 0.
     #[arg(long, default_value_t = 42, help_heading = "Model")]
     pub seed: u64,
@@ -163,6 +166,7 @@ impl ModelArgs {
                 temperature: self.temperature,
                 top_p: 0.95,
                 seed: self.seed,
+                repeat_penalty: self.repeat_penalty,
             },
         )
         .with_context(|| format!("loading model {}", path.display()))?;

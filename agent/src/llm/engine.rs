@@ -102,6 +102,9 @@ pub struct Sampler {
     pub temperature: f64,
     pub top_p: f64,
     pub seed: u64,
+    /// Divides the logits of tokens among the last 64 generated (1.0 = off). Small models
+    /// otherwise loop inside a string ("a server that is capable of running a server ...").
+    pub repeat_penalty: f32,
 }
 
 impl Default for Sampler {
@@ -110,6 +113,7 @@ impl Default for Sampler {
             temperature: 0.0,
             top_p: 0.95,
             seed: 42,
+            repeat_penalty: 1.0,
         }
     }
 }
@@ -378,6 +382,15 @@ impl Engine {
         while out.len() < max_tokens {
             if cancel.load(Ordering::Relaxed) {
                 return Err(ModelError::Cancelled);
+            }
+            if sampler.repeat_penalty != 1.0 && !out.is_empty() {
+                let recent = &out[out.len().saturating_sub(64)..];
+                logits = candle_transformers::utils::apply_repeat_penalty(
+                    &logits,
+                    sampler.repeat_penalty,
+                    recent,
+                )
+                .map_err(|e| ModelError::Inference(e.to_string()))?;
             }
             let tok = match constraint.as_mut() {
                 Some(c) => {
