@@ -117,6 +117,7 @@ pub struct Verdict {
 pub struct VerdictCause {
     pub category: String,
     pub resource: String,
+    #[serde(default)]
     pub statement: String,
     #[serde(default)]
     pub confidence: f64,
@@ -126,10 +127,13 @@ pub struct VerdictCause {
 /// JSON schema of [`Verdict`], for constrained decoding. With `evidence_ids` and `resources`
 /// the answer can only cite evidence that exists and name resources that were read.
 pub fn verdict_schema() -> Value {
-    verdict_schema_for(&[], &[])
+    verdict_schema_for(&[], &[], true)
 }
 
-pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Value {
+/// `prose`: whether the answer carries free text (statements, next steps). An advisor's answer
+/// does not: it picks categories, resources and evidence ids only, so no cluster text can be
+/// echoed into a diagnosis by a model too small to tell data from instructions.
+pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String], prose: bool) -> Value {
     let evidence = if evidence_ids.is_empty() {
         serde_json::json!({"type": "string", "pattern": "^ev-[0-9]+$"})
     } else {
@@ -140,7 +144,7 @@ pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Valu
     } else {
         serde_json::json!({"type": "string", "enum": resources})
     };
-    serde_json::json!({
+    let mut schema = serde_json::json!({
         "type": "object",
         "properties": {
             "causes": {"type": "array", "minItems": 1, "maxItems": 2, "items": {
@@ -160,7 +164,19 @@ pub fn verdict_schema_for(evidence_ids: &[String], resources: &[String]) -> Valu
         },
         "required": ["causes", "next_steps"],
         "additionalProperties": false
-    })
+    });
+    if !prose {
+        schema["properties"]
+            .as_object_mut()
+            .map(|p| p.remove("next_steps"));
+        schema["required"] = serde_json::json!(["causes"]);
+        let item = &mut schema["properties"]["causes"]["items"];
+        item["properties"]
+            .as_object_mut()
+            .map(|p| p.remove("statement"));
+        item["required"] = serde_json::json!(["category", "resource", "confidence", "evidence"]);
+    }
+    schema
 }
 
 /// `namespace/Kind/name` or `Kind/namespace/name` → (namespace, kind, name).
@@ -319,7 +335,7 @@ pub async fn refine<M: ChatModel>(
             resources.push(r);
         }
     }
-    let answer_schema = verdict_schema_for(&evidence_ids, &resources);
+    let answer_schema = verdict_schema_for(&evidence_ids, &resources, model.may_rerank());
     let tools = narrow_arguments(tools, &resources);
     let mut seen_calls: Vec<String> = Vec::new();
     let mut repeated = false;
@@ -446,9 +462,18 @@ fn merge(d: &mut Diagnosis, v: Verdict, may_rerank: bool) {
         {
             Some(i) => causes.push(rules.remove(i)),
             None => causes.push(Cause {
+                statement: if c.statement.trim().is_empty() {
+                    format!(
+                        "The model also suspects {} on {} (evidence {}); the rules did not conclude this.",
+                        c.category,
+                        c.resource,
+                        c.evidence.join(", ")
+                    )
+                } else {
+                    c.statement
+                },
                 category: c.category,
                 resource: c.resource,
-                statement: c.statement,
                 confidence: c.confidence.clamp(0.0, 0.6),
                 evidence: c.evidence,
                 confirmed: true,

@@ -79,7 +79,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = 0.0, help_heading = "Model")]
     pub temperature: f64,
     /// Repetition penalty over the last 64 generated tokens (1.0 = off).
-    #[arg(long, default_value_t = 1.15, help_heading = "Model")]
+    #[arg(long, default_value_t = 1.0, help_heading = "Model")]
     pub repeat_penalty: f32,
     /// Seed for sampling when --temperature > 0.
     #[arg(long, default_value_t = 42, help_heading = "Model")]

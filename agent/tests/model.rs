@@ -158,7 +158,9 @@ async fn constrained_replies_always_parse_and_validate() {
         .expect("loads");
     let evidence: Vec<String> = (1..=4).map(|i| format!("ev-{i}")).collect();
     let resources = vec!["llm-serving/Deployment/vllm-llama".to_string()];
-    let answer = agent::model::verdict_schema_for(&evidence, &resources);
+    // Both answer schemas: with prose (a reviewer's) and without (an advisor's).
+    let prose = agent::model::verdict_schema_for(&evidence, &resources, true);
+    let picks = agent::model::verdict_schema_for(&evidence, &resources, false);
     let questions = [
         "Why is the gateway returning 503?",
         "ev-1 says CUDA out of memory in llm-serving/Deployment/vllm-llama. Answer.",
@@ -179,7 +181,11 @@ async fn constrained_replies_always_parse_and_validate() {
                     },
                 ],
                 tools: tools(),
-                response_schema: Some(answer.clone()),
+                response_schema: Some(if answer_only {
+                    picks.clone()
+                } else {
+                    prose.clone()
+                }),
                 max_tokens: 512,
                 answer_only,
             };

@@ -100,7 +100,7 @@ async fn replies_from_llama_cpp_server_parse_under_the_schema() {
                 },
             ],
             tools: tools.clone(),
-            response_schema: Some(agent::model::verdict_schema_for(&evidence, &resources)),
+            response_schema: Some(agent::model::verdict_schema_for(&evidence, &resources, true)),
             max_tokens: 400,
             answer_only,
         };

@@ -94,38 +94,28 @@ impl LocalModel {
 /// where every prompt token is prefill time on a CPU), otherwise one line per tool with the
 /// first sentence of its description.
 fn tool_lines(tools: &[ToolDef], compact: bool) -> String {
-    let mut s = String::new();
-    if compact {
-        let calls: Vec<String> = tools
-            .iter()
-            .map(|t| {
-                let args: Vec<String> = t
-                    .input_schema
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .map(|p| p.keys().cloned().collect())
-                    .unwrap_or_default();
-                format!("{}({})", t.name, args.join(", "))
-            })
-            .collect();
-        s.push_str(&calls.join("; "));
-        s.push('\n');
-        return s;
-    }
-    for t in tools {
-        let args: Vec<String> = t
+    let signature = |t: &ToolDef| {
+        let args: Vec<&str> = t
             .input_schema
             .get("properties")
             .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
+            .map(|p| p.keys().map(String::as_str).collect())
             .unwrap_or_default();
+        format!("{}({})", t.name, args.join(", "))
+    };
+    if compact {
+        let calls: Vec<String> = tools.iter().map(signature).collect();
+        return format!("{}\n", calls.join("; "));
+    }
+    let mut s = String::new();
+    for t in tools {
         let first = t
             .description
             .split_inclusive(". ")
             .next()
             .unwrap_or("")
             .trim();
-        s.push_str(&format!("- {}({}): {}\n", t.name, args.join(", "), first));
+        s.push_str(&format!("- {}: {}\n", signature(t), first));
     }
     s
 }
