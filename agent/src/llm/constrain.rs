@@ -117,7 +117,8 @@ impl Constraint {
             let ok = if ends.contains(&id) {
                 accepting
             } else {
-                allowed.is_allowed(id)
+                // Output rows past the vocabulary (padding) are never allowed.
+                i < allowed.len() && allowed.is_allowed(id)
             };
             if ok {
                 any = true;
