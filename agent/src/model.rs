@@ -126,10 +126,6 @@ pub struct VerdictCause {
 
 /// JSON schema of [`Verdict`], for constrained decoding. With `evidence_ids` and `resources`
 /// the answer can only cite evidence that exists and name resources that were read.
-pub fn verdict_schema() -> Value {
-    verdict_schema_for(&[], &[], true)
-}
-
 /// `prose`: whether the answer carries free text (statements, next steps). An advisor's answer
 /// does not: it picks categories, resources and evidence ids only, so no cluster text can be
 /// echoed into a diagnosis by a model too small to tell data from instructions.

@@ -60,3 +60,19 @@ impl From<kube::Error> for Error {
         }
     }
 }
+
+/// An error with its causes (`reqwest` hides the TLS or connect failure in its sources), each
+/// cause once.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}

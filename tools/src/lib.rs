@@ -20,4 +20,4 @@ pub mod snapshot;
 pub mod tool;
 
 pub use clock::Clock;
-pub use error::{Error, Result};
+pub use error::{Error, Result, chain as error_chain};

@@ -84,7 +84,7 @@ impl PromClient {
             Error::Metrics(format!(
                 "Prometheus at {} is unreachable: {}; check --prometheus-url and that the server is up",
                 self.base,
-                chain(&e)
+                crate::error::chain(&e)
             ))
         })?;
         let status = resp.status();
@@ -162,21 +162,6 @@ impl PromClient {
             .await?;
         Ok(parse(&data))
     }
-}
-
-/// An error with its causes (`reqwest` hides the TLS or connect failure in its sources).
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 fn secs(t: Timestamp) -> String {

@@ -40,9 +40,8 @@ impl std::fmt::Debug for Grammars {
 }
 
 impl Grammars {
-    pub fn new(tokenizer: Arc<Tokenizer>, model_vocab: usize) -> Result<Self, ModelError> {
-        // The model's output layer may be wider than the vocabulary (padding rows).
-        let vocab = model_vocab.max(tokenizer.vocab_size());
+    pub fn new(tokenizer: Arc<Tokenizer>) -> Result<Self, ModelError> {
+        let vocab = tokenizer.vocab_size();
         let mut words: Vec<Vec<u8>> = Vec::with_capacity(vocab);
         for (bytes, special) in tokenizer.all_token_bytes() {
             if special {
@@ -52,9 +51,6 @@ impl Grammars {
             } else {
                 words.push(bytes.to_vec());
             }
-        }
-        while words.len() < vocab {
-            words.push(vec![TokTrie::SPECIAL_TOKEN_MARKER]);
         }
         let mut info = TokRxInfo::new(vocab as u32, tokenizer.eos);
         info.tok_bos = tokenizer.bos;

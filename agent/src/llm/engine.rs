@@ -300,11 +300,6 @@ impl Engine {
         Ok(ids)
     }
 
-    /// Positions currently cached.
-    pub fn cached_tokens(&self) -> usize {
-        self.cached.len()
-    }
-
     /// Run the prompt (reusing the cached prefix) and return the last logits.
     fn prefill(
         &mut self,

@@ -233,11 +233,6 @@ impl Llama {
         self.len = self.len.min(len);
     }
 
-    /// Bytes the KV cache holds now.
-    pub fn cache_bytes(&self) -> usize {
-        2 * self.layers.len() * self.n_kv * self.capacity * self.head_dim * 4
-    }
-
     fn ensure_capacity(&mut self, needed: usize) -> Res<()> {
         if needed <= self.capacity {
             return Ok(());

@@ -50,8 +50,7 @@ impl std::fmt::Debug for LocalModel {
 impl LocalModel {
     pub fn load(path: &Path, opts: &EngineOptions, sampler: Sampler) -> Result<Self, ModelError> {
         let engine = Engine::load(path, opts)?;
-        let vocab = engine.tokenizer.vocab_size();
-        let grammars = Grammars::new(engine.tokenizer.clone(), vocab)?;
+        let grammars = Grammars::new(engine.tokenizer.clone())?;
         tracing::info!(
             model = %engine.description,
             load_secs = engine.load_secs,
@@ -77,15 +76,6 @@ impl LocalModel {
             Ok(s) => *s,
             Err(p) => *p.into_inner(),
         }
-    }
-
-    /// Run a closure on the loaded engine (benchmarks, token comparisons).
-    pub fn with_engine<T>(&self, f: impl FnOnce(&mut Engine) -> T) -> T {
-        let mut e = match self.engine.lock() {
-            Ok(e) => e,
-            Err(p) => p.into_inner(),
-        };
-        f(&mut e)
     }
 }
 
@@ -336,7 +326,7 @@ pub fn parse_reply(text: &str, tools: &[String]) -> Result<ChatReply, ModelError
         Err(e) => {
             return Err(ModelError::BadReply(format!(
                 "not JSON ({e}): {}",
-                crate::llm::openai::cut(text, 200)
+                tools::budget::clip(text, 200)
             )));
         }
     };

@@ -38,15 +38,6 @@ pub struct OpenAiModel {
     format: std::sync::atomic::AtomicU8,
 }
 
-/// Cut text to `n` characters for error messages.
-pub fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n).collect::<String>())
-    }
-}
-
 impl OpenAiModel {
     pub fn new(cfg: OpenAiConfig) -> Result<Self, ModelError> {
         if !(cfg.url.starts_with("http://") || cfg.url.starts_with("https://")) {
@@ -128,7 +119,7 @@ impl OpenAiModel {
             let retry = e.is_connect() || e.is_timeout();
             (
                 retry,
-                ModelError::Unavailable(format!("{url}: {}", error_chain(&e))),
+                ModelError::Unavailable(format!("{url}: {}", tools::error_chain(&e))),
                 None,
             )
         })?;
@@ -144,7 +135,10 @@ impl OpenAiModel {
             let retry = status.as_u16() == 429 || status.is_server_error();
             return Err((
                 retry,
-                ModelError::Unavailable(format!("{url} answered {status}: {}", cut(&text, 300))),
+                ModelError::Unavailable(format!(
+                    "{url} answered {status}: {}",
+                    tools::budget::clip(&text, 300)
+                )),
                 after,
             ));
         }
@@ -158,7 +152,10 @@ impl OpenAiModel {
             let chunk = resp.chunk().await.map_err(|e| {
                 (
                     true,
-                    ModelError::Unavailable(format!("{url}: stream broke: {}", error_chain(&e))),
+                    ModelError::Unavailable(format!(
+                        "{url}: stream broke: {}",
+                        tools::error_chain(&e)
+                    )),
                     None,
                 )
             })?;
@@ -179,7 +176,10 @@ impl OpenAiModel {
                 let v: Value = serde_json::from_str(data).map_err(|e| {
                     (
                         false,
-                        ModelError::BadReply(format!("bad SSE event ({e}): {}", cut(data, 200))),
+                        ModelError::BadReply(format!(
+                            "bad SSE event ({e}): {}",
+                            tools::budget::clip(data, 200)
+                        )),
                         None,
                     )
                 })?;
@@ -218,17 +218,6 @@ impl OpenAiModel {
         };
         Ok((content, native, usage))
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
 }
 
 impl ChatModel for OpenAiModel {
