@@ -16,6 +16,9 @@ pub struct Connection {
     clock: Clock,
     _replay: Option<ReplayServer>,
     prom: Option<tools::prom::PromClient>,
+    grafana: Option<tools::grafana::GrafanaClient>,
+    // Field order is drop order: the Grafana replay stops before the Prometheus it proxies.
+    _grafana_replay: Option<tools::replay::grafana::GrafanaReplay>,
     _local_prom: Option<tools::prom_local::LocalPrometheus>,
     /// Why a snapshot's metrics could not be served, if they could not.
     prom_note: Option<String>,
@@ -30,6 +33,11 @@ impl Connection {
     /// Prometheus, when configured (or started for a snapshot's metrics).
     pub fn prom(&self) -> Option<tools::prom::PromClient> {
         self.prom.clone()
+    }
+
+    /// Grafana, when configured (or replayed from a snapshot's grafana/).
+    pub fn grafana(&self) -> Option<tools::grafana::GrafanaClient> {
+        self.grafana.clone()
     }
 
     /// A reader for `profile`, impersonating its user when the profile says so.
@@ -85,11 +93,34 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
                 Err(e) => (None, None, Some(e.to_string())),
             },
         };
+        let (grafana, grafana_replay) = match grafana_from_args(args)? {
+            Some(g) => (Some(g), None),
+            None if dir.join("grafana").is_dir() => {
+                let replay = tools::replay::grafana::GrafanaReplay::start(
+                    dir,
+                    server.clock(),
+                    local.as_ref().map(|l| l.url().to_string()),
+                    "127.0.0.1:0".parse()?,
+                )
+                .await
+                .with_context(|| format!("serving {}/grafana", dir.display()))?;
+                let client = tools::grafana::GrafanaClient::new(&tools::grafana::GrafanaConfig {
+                    url: replay.url(),
+                    token: None,
+                    org_id: None,
+                    timeout: std::time::Duration::from_secs(30),
+                })?;
+                (Some(client), Some(replay))
+            }
+            None => (None, None),
+        };
         return Ok(Connection {
             config: server.config()?,
             clock: server.clock(),
             _replay: Some(server),
             prom,
+            grafana,
+            _grafana_replay: grafana_replay,
             _local_prom: local,
             prom_note,
         });
@@ -118,6 +149,8 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
         clock: Clock::system(),
         _replay: None,
         prom: prom_from_args(args)?,
+        grafana: grafana_from_args(args)?,
+        _grafana_replay: None,
         _local_prom: None,
         prom_note: None,
     })
@@ -140,6 +173,29 @@ fn prom_from_args(args: &ClusterArgs) -> Result<Option<tools::prom::PromClient>>
         &tools::prom::PromConfig {
             url: url.clone(),
             bearer,
+            timeout: std::time::Duration::from_secs(30),
+        },
+    )?))
+}
+
+fn grafana_from_args(args: &ClusterArgs) -> Result<Option<tools::grafana::GrafanaClient>> {
+    let Some(url) = &args.grafana_url else {
+        return Ok(None);
+    };
+    let token = match &args.grafana_token_file {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("reading the Grafana token {}", p.display()))?
+                .trim()
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(Some(tools::grafana::GrafanaClient::new(
+        &tools::grafana::GrafanaConfig {
+            url: url.clone(),
+            token,
+            org_id: args.grafana_org_id,
             timeout: std::time::Duration::from_secs(30),
         },
     )?))

@@ -54,6 +54,9 @@ async fn one(
         kubeconfig: None,
         prometheus_url: None,
         prometheus_token_file: None,
+        grafana_url: None,
+        grafana_token_file: None,
+        grafana_org_id: None,
     })
     .await?;
     let client = crate::local_client(&conn).await?;

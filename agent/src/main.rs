@@ -48,6 +48,16 @@ pub struct ClusterArgs {
     /// File holding a bearer token for Prometheus.
     #[arg(long, env = "KTRIAGE_PROMETHEUS_TOKEN_FILE")]
     pub prometheus_token_file: Option<PathBuf>,
+    /// Grafana for the dashboard tools, e.g. https://grafana.example.com. With --snapshot, the
+    /// snapshot's grafana/ dashboards are served by a local Grafana replay.
+    #[arg(long, env = "KTRIAGE_GRAFANA_URL")]
+    pub grafana_url: Option<String>,
+    /// File holding a Grafana service-account token (Viewer is enough).
+    #[arg(long, env = "KTRIAGE_GRAFANA_TOKEN_FILE")]
+    pub grafana_token_file: Option<PathBuf>,
+    /// Grafana organisation id, when not the token's own.
+    #[arg(long, env = "KTRIAGE_GRAFANA_ORG_ID")]
+    pub grafana_org_id: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +243,7 @@ pub(crate) async fn local_client(conn: &cluster::Connection) -> Result<mcp_serve
         mcp_server::audit::Audit::off(),
         mcp_server::Options {
             prom: conn.prom(),
+            grafana: conn.grafana(),
             ..mcp_server::Options::default()
         },
     )?;
@@ -437,6 +448,7 @@ async fn serve_mcp(args: McpArgs) -> Result<()> {
     let options = mcp_server::Options {
         tool_timeout: std::time::Duration::from_secs(args.tool_timeout.max(1)),
         prom: conns.first().and_then(|(_, c)| c.prom()),
+        grafana: conns.first().and_then(|(_, c)| c.grafana()),
         ..mcp_server::Options::default()
     };
     let shared = mcp_server::Shared::multi(clusters, policy, audit, options)?;
@@ -602,7 +614,8 @@ async fn run(cli: Cli) -> Result<()> {
                 conn.reader(rbac::Profile::local())?,
                 Budget::tokens(budget_tokens),
             )
-            .with_prom(conn.prom());
+            .with_prom(conn.prom())
+            .with_grafana(conn.grafana());
             let answer = tools::registry::call(&ctx, &name, args).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&answer.structured)?);
@@ -671,6 +684,9 @@ async fn run(cli: Cli) -> Result<()> {
                 kubeconfig: None,
                 prometheus_url: None,
                 prometheus_token_file: None,
+                grafana_url: None,
+                grafana_token_file: None,
+                grafana_org_id: None,
             };
             let req = agent::Request {
                 question: Some("Why is the LLM gateway returning 503s?".into()),

@@ -120,8 +120,9 @@ impl KtriageMcp {
                 .budget_tokens
                 .unwrap_or(tools::budget::DEFAULT_TOKENS),
         );
-        let ctx =
-            ToolContext::new(reader.clone(), budget).with_prom(self.shared.options.prom.clone());
+        let ctx = ToolContext::new(reader.clone(), budget)
+            .with_prom(self.shared.options.prom.clone())
+            .with_grafana(self.shared.options.grafana.clone());
         let timeout = self.shared.options.tool_timeout;
         let run = async {
             let _slot = self.shared.slots.acquire().await;

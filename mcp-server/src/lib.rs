@@ -80,6 +80,8 @@ pub struct Options {
     pub max_concurrent_calls: usize,
     /// Prometheus for the metrics tools, when configured.
     pub prom: Option<tools::prom::PromClient>,
+    /// Grafana for the dashboard tools, when configured.
+    pub grafana: Option<tools::grafana::GrafanaClient>,
 }
 
 impl Default for Options {
@@ -88,6 +90,7 @@ impl Default for Options {
             tool_timeout: Duration::from_secs(30),
             max_concurrent_calls: 16,
             prom: None,
+            grafana: None,
         }
     }
 }

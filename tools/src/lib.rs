@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod clock;
+pub mod grafana;
 mod error;
 pub mod k8s;
 pub mod prom;

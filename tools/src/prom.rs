@@ -262,6 +262,34 @@ fn iso(t: f64) -> String {
 }
 
 /// Round to 4 significant digits, so answers stay short.
+/// The text lines of one summarised series: the summary, then its points when there are
+/// several. Shared by every tool that answers with series.
+pub fn series_lines(s: &SeriesSummary) -> Vec<String> {
+    let mut out = vec![format!(
+        "{}  last {}  min {}  max {}  mean {}  {}{}",
+        crate::budget::clip(&s.labels, 200),
+        s.last,
+        s.min,
+        s.max,
+        s.mean,
+        s.trend,
+        if s.changes.is_empty() {
+            String::new()
+        } else {
+            format!("  changes {}", s.changes.join("; "))
+        }
+    )];
+    if s.points.len() > 1 {
+        let pts: Vec<String> = s
+            .points
+            .iter()
+            .map(|(t, v)| format!("{} {v}", t.get(11..16).unwrap_or(t)))
+            .collect();
+        out.push(format!("    {}", pts.join(", ")));
+    }
+    out
+}
+
 pub fn round(v: f64) -> f64 {
     if v == 0.0 || !v.is_finite() {
         return v;

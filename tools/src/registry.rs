@@ -10,7 +10,9 @@ use crate::redact::{redact_json, redact_text};
 use crate::tool::{Tool, ToolContext};
 use crate::tool::{
     cluster_overview::ClusterOverview, describe::Describe, events::Events,
-    gateway_routes::GatewayRoutes, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes,
+    gateway_routes::GatewayRoutes, grafana_dashboard::GrafanaDashboard,
+    grafana_draft_dashboard::GrafanaDraftDashboard, grafana_panel_data::GrafanaPanelData,
+    grafana_search::GrafanaSearch, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes,
     pod_logs::PodLogs, prom_metrics::PromMetrics, prom_query::PromQuery,
     rollout_history::RolloutHistory, signals::Signals, workload_health::WorkloadHealth,
 };
@@ -68,6 +70,10 @@ pub fn tools() -> Vec<ToolInfo> {
         info::<PromQuery>(),
         info::<PromMetrics>(),
         info::<Signals>(),
+        info::<GrafanaSearch>(),
+        info::<GrafanaDashboard>(),
+        info::<GrafanaPanelData>(),
+        info::<GrafanaDraftDashboard>(),
     ]
 }
 
@@ -117,22 +123,12 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
         PromQuery::NAME => run::<PromQuery>(ctx, args).await,
         PromMetrics::NAME => run::<PromMetrics>(ctx, args).await,
         Signals::NAME => run::<Signals>(ctx, args).await,
+        GrafanaSearch::NAME => run::<GrafanaSearch>(ctx, args).await,
+        GrafanaDashboard::NAME => run::<GrafanaDashboard>(ctx, args).await,
+        GrafanaPanelData::NAME => run::<GrafanaPanelData>(ctx, args).await,
+        GrafanaDraftDashboard::NAME => run::<GrafanaDraftDashboard>(ctx, args).await,
         other => {
-            let names = [
-                ClusterOverview::NAME,
-                ListPods::NAME,
-                Describe::NAME,
-                Events::NAME,
-                PodLogs::NAME,
-                RolloutHistory::NAME,
-                GatewayRoutes::NAME,
-                Nodes::NAME,
-                WorkloadHealth::NAME,
-                ListObjects::NAME,
-                PromQuery::NAME,
-                PromMetrics::NAME,
-                Signals::NAME,
-            ];
+            let names: Vec<&str> = tools().iter().map(|t| t.name).collect();
             Err(Error::InvalidInput(format!(
                 "unknown tool `{other}`; tools: {}",
                 names.join(", ")

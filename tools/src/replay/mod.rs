@@ -1,5 +1,5 @@
 //! The replay server: a snapshot served as a read-only Kubernetes REST API that kube-rs and
-//! kubectl talk to as they would to a live cluster.
+//! kubectl talk to as they would to a live cluster. Its `grafana/` is served by [`grafana`].
 //!
 //! It serves discovery (`/version`, `/api`, `/apis`, group versions), get and list of every kind
 //! present, namespaced and cluster-wide, label and field selectors, `limit`/`continue`,
@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod faults;
+pub mod grafana;
 pub mod logs;
 pub mod selector;
 pub mod table;

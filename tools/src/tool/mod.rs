@@ -5,6 +5,10 @@ pub mod cluster_overview;
 pub mod describe;
 pub mod events;
 pub mod gateway_routes;
+pub mod grafana_dashboard;
+pub mod grafana_draft_dashboard;
+pub mod grafana_panel_data;
+pub mod grafana_search;
 pub mod list_objects;
 pub mod list_pods;
 pub mod nodes;
@@ -33,6 +37,8 @@ pub struct ToolContext {
     pub budget: Budget,
     /// Prometheus, when configured.
     pub prom: Option<crate::prom::PromClient>,
+    /// Grafana, when configured.
+    pub grafana: Option<crate::grafana::GrafanaClient>,
 }
 
 impl ToolContext {
@@ -41,7 +47,23 @@ impl ToolContext {
             kube,
             budget,
             prom: None,
+            grafana: None,
         }
+    }
+
+    pub fn with_grafana(mut self, grafana: Option<crate::grafana::GrafanaClient>) -> Self {
+        self.grafana = grafana;
+        self
+    }
+
+    /// Grafana, or the error every Grafana tool answers when it is not configured.
+    pub fn grafana(&self) -> crate::Result<&crate::grafana::GrafanaClient> {
+        self.grafana.as_ref().ok_or_else(|| {
+            crate::Error::Metrics(
+                "Grafana is not configured: pass --grafana-url URL (or KTRIAGE_GRAFANA_URL) and a service-account token file"
+                    .into(),
+            )
+        })
     }
 
     pub fn with_prom(mut self, prom: Option<crate::prom::PromClient>) -> Self {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer, clip};
-use crate::prom::{SeriesSummary, summarize};
+use crate::prom::{SeriesSummary, series_lines, summarize};
 use crate::{Clock, Error, Result};
 
 const MAX_SERIES: usize = 50;
@@ -129,27 +129,8 @@ impl Tool for PromQuery {
         }
         w.section("series");
         for s in &o.series {
-            w.line(format!(
-                "{}  last {}  min {}  max {}  mean {}  {}{}",
-                clip(&s.labels, 200),
-                s.last,
-                s.min,
-                s.max,
-                s.mean,
-                s.trend,
-                if s.changes.is_empty() {
-                    String::new()
-                } else {
-                    format!("  changes {}", s.changes.join("; "))
-                }
-            ));
-            if s.points.len() > 1 {
-                let pts: Vec<String> = s
-                    .points
-                    .iter()
-                    .map(|(t, v)| format!("{} {v}", t.get(11..16).unwrap_or(t)))
-                    .collect();
-                w.line(format!("    {}", pts.join(", ")));
+            for l in series_lines(s) {
+                w.line(l);
             }
         }
         if o.omitted > 0 {

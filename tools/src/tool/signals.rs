@@ -20,6 +20,9 @@ pub struct Signal {
     pub kind: String,
     pub query: String,
     pub what: String,
+    /// Grafana unit for a drafted panel (`percentunit`, `reqps`, `s`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// The catalogue, parsed once. A malformed file is a build-time bug caught by the tests; it
