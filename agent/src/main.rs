@@ -78,6 +78,10 @@ enum Command {
         /// Repeatable; the first matching rule applies.
         #[arg(long = "fault")]
         faults: Vec<String>,
+        /// Also serve the snapshot's grafana/ as a read-only Grafana API on this address (and its
+        /// metrics/ through a local Prometheus, which the Grafana datasource queries).
+        #[arg(long, env = "KTRIAGE_REPLAY_GRAFANA_LISTEN")]
+        grafana_listen: Option<SocketAddr>,
     },
     /// Capture a live cluster (or a replay) into a snapshot folder, with credentials redacted.
     Snapshot {
@@ -521,6 +525,7 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             kubeconfig_out,
             faults,
+            grafana_listen,
         } => {
             init_tracing("info");
             let faults = faults
@@ -532,6 +537,35 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("loading snapshot {}", dir.display()))?;
             let server = ReplayServer::start(snapshot, listen).await?;
             server.set_faults(faults);
+            // Declared after `server`, so dropped before it; the Grafana replay before its Prometheus.
+            let mut _prometheus = None;
+            let mut _grafana = None;
+            if let Some(addr) = grafana_listen {
+                let prom = match tools::prom_local::LocalPrometheus::start(&dir) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        eprintln!("note: {e}");
+                        None
+                    }
+                };
+                if let Some(p) = &prom {
+                    eprintln!("metrics/ served by Prometheus at {}", p.url());
+                }
+                let grafana = tools::replay::grafana::GrafanaReplay::start(
+                    &dir,
+                    server.clock(),
+                    prom.as_ref().map(|p| p.url().to_string()),
+                    addr,
+                )
+                .await?;
+                eprintln!(
+                    "grafana/ ({} dashboards) served as a read-only Grafana API at {}",
+                    grafana.dashboards(),
+                    grafana.url()
+                );
+                _prometheus = prom;
+                _grafana = Some(grafana);
+            }
             if let Some(path) = &kubeconfig_out {
                 server.write_kubeconfig(path)?;
                 eprintln!(

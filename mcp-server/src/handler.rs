@@ -163,16 +163,13 @@ fn mcp_tool(info: &tools::registry::ToolInfo) -> Tool {
         .with_annotations(ToolAnnotations::new().read_only(true).open_world(true))
 }
 
-/// Drop what a caller does not need to call well: `"default": null` on optional parameters,
-/// `"additionalProperties": false`, and
-/// the `"null"` alternative of their types (omitting an optional parameter is the way to leave it
-/// unset). Keeps the whole listing small.
+/// Drop what a caller does not need to call well (the registry already dropped `"default":
+/// null` and integer formats): `"additionalProperties": false`, and the `"null"` alternative of
+/// optional parameters' types (omitting one is the way to leave it unset). Keeps the listing
+/// small.
 fn compact(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            if m.get("default").is_some_and(Value::is_null) {
-                m.remove("default");
-            }
             // Unknown arguments are still refused, with an error naming the known ones.
             if m.get("additionalProperties") == Some(&Value::Bool(false)) {
                 m.remove("additionalProperties");

@@ -28,8 +28,8 @@ async fn tools_list_is_small_read_only_and_stable() {
         text.len()
     );
     assert!(
-        tokens < 3_000,
-        "tools/list is ~{tokens} tokens; the goal is under 3,000"
+        tokens < 5_000,
+        "tools/list is ~{tokens} tokens; the goal is under 5,000 (mcp-grafana: ~29k, 79 tools)"
     );
     for t in &tools {
         let a = t.annotations.as_ref().expect("annotations");

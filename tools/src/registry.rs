@@ -42,7 +42,28 @@ fn schema<T: JsonSchema>() -> Value {
         m.remove("$schema");
         m.remove("title");
     }
+    trim_schema(&mut v);
     v
+}
+
+/// Drop what costs a model tokens and tells it nothing: `"default": null` on optional fields,
+/// and Rust's integer `format`s (`uint32`); the `minimum` they come with stays.
+fn trim_schema(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.get("default").is_some_and(Value::is_null) {
+                m.remove("default");
+            }
+            if m.get("format").and_then(Value::as_str).is_some_and(|f| {
+                f.starts_with("uint") || f.starts_with("int") || f == "double" || f == "float"
+            }) {
+                m.remove("format");
+            }
+            m.values_mut().for_each(trim_schema);
+        }
+        Value::Array(a) => a.iter_mut().for_each(trim_schema),
+        _ => {}
+    }
 }
 
 fn info<T: Tool>() -> ToolInfo {

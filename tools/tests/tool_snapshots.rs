@@ -61,8 +61,9 @@ fn tools_list_contract() {
     let text = serde_json::to_string(&list).expect("json");
     let tokens = tools::budget::estimate_tokens(&text);
     assert!(
-        tokens < 3_000,
-        "tools/list is {tokens} tokens; keep it under 3,000"
+        tokens < 4_000,
+        "tools/list is {tokens} tokens; keep it under 4,000 (peers: 16k-29k)"
     );
+    eprintln!("tools/list: {} tools, {tokens} tokens", list.len());
     insta::assert_json_snapshot!("tools_list", list);
 }

@@ -8,7 +8,8 @@
 //!   `/api/datasources/:id`: every Prometheus datasource a panel names (and `prometheus`, the
 //!   default) maps to the scenario's Prometheus (SCENARIOS.md);
 //! - `POST /api/ds/query`: Prometheus queries answered as Grafana data frames;
-//! - `GET|POST /api/datasources/proxy/uid/:uid/api/v1/...`: Prometheus' read API, proxied.
+//! - `GET|POST /api/datasources/proxy/uid/:uid/api/v1/...` and
+//!   `/api/datasources/uid/:uid/resources/api/v1/...`: Prometheus' read API, proxied.
 //!
 //! Relative times (`now-1h`) and instant queries without a time use the snapshot's frozen
 //! `now`. Every other method or path answers 405 or 404 and writes are counted, as in the
@@ -309,9 +310,16 @@ async fn handle(
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("");
     let read = matches!(method, Method::GET | Method::HEAD);
+    // The datasource proxy, and the resource API newer clients (mcp-grafana) use instead.
     let proxy_rest = path
         .strip_prefix("/api/datasources/proxy/uid/")
         .and_then(|r| r.split_once('/'))
+        .or_else(|| {
+            let (uid, rest) = path
+                .strip_prefix("/api/datasources/uid/")?
+                .split_once('/')?;
+            Some((uid, rest.strip_prefix("resources/")?))
+        })
         .map(|(uid, rest)| (uid.to_string(), rest.to_string()));
     let query_endpoint = method == Method::POST
         && (path == "/api/ds/query"
@@ -332,6 +340,7 @@ async fn handle(
     } else {
         route(&state, &path, query)
     };
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "grafana replay request");
     if let Ok(mut log) = state.log.lock()
         && log.len() < 100_000
     {
