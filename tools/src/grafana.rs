@@ -54,7 +54,11 @@ pub struct SearchHit {
     pub kind: String,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(rename = "folderTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "folderTitle",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub folder: Option<String>,
     /// Path on the Grafana server, e.g. `/d/uid/slug`.
     #[serde(default)]
@@ -444,7 +448,9 @@ pub fn variables(dashboard: &Value) -> Vec<Variable> {
                     .collect(),
                 _ => match &v["query"] {
                     // constants and textboxes keep their value in `query`.
-                    Value::String(s) if matches!(v["type"].as_str(), Some("constant" | "textbox")) => {
+                    Value::String(s)
+                        if matches!(v["type"].as_str(), Some("constant" | "textbox")) =>
+                    {
                         vec![s.clone()]
                     }
                     _ => Vec::new(),

@@ -9,8 +9,8 @@
 
 pub mod budget;
 pub mod clock;
-pub mod grafana;
 mod error;
+pub mod grafana;
 pub mod k8s;
 pub mod prom;
 pub mod prom_local;

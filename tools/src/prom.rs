@@ -1,7 +1,7 @@
-//! A read-only Prometheus HTTP API client (`/api/v1/query`, `/api/v1/query_range`), and the
-//! summary every metrics tool answers with: per series first/last/min/max/mean, trend, change
-//! points with their times, and the points downsampled — a few hundred tokens instead of the
-//! raw matrix.
+//! A read-only Prometheus HTTP API client (queries, label values, metadata, rules and alerts,
+//! targets; GET only), and the summary every metrics tool answers with: per series
+//! first/last/min/max/mean, trend, change points with their times, and the points downsampled —
+//! a few hundred tokens instead of the raw matrix.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -139,6 +139,42 @@ impl PromClient {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    /// Values of `label` on series matching `selector` (all series when `None`) in
+    /// `[start, end]`.
+    pub async fn label_values(
+        &self,
+        label: &str,
+        selector: Option<&str>,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<String>> {
+        let mut params = vec![("start", secs(start)), ("end", secs(end))];
+        if let Some(m) = selector {
+            params.push(("match[]", m.to_string()));
+        }
+        let data = self
+            .get(&format!("/api/v1/label/{label}/values"), &params)
+            .await?;
+        Ok(data
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect())
+    }
+
+    /// The rule groups with their rules' state, health, last error and active alerts
+    /// (`/api/v1/rules`).
+    pub async fn rules(&self) -> Result<Value> {
+        self.get("/api/v1/rules", &[]).await
+    }
+
+    /// The active scrape targets with their health and last error (`/api/v1/targets`).
+    pub async fn targets(&self) -> Result<Value> {
+        self.get("/api/v1/targets", &[("state", "active".to_string())])
+            .await
     }
 
     /// A range query over `[start, end]` every `step` seconds.

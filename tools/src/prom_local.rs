@@ -41,9 +41,26 @@ pub fn installed() -> bool {
     find("promtool").is_some() && find("prometheus").is_some()
 }
 
+/// What a local Prometheus runs besides the backfilled TSDB (tests use it: rules and scrape
+/// targets make the alerts, rules and targets APIs answer as a live server's do).
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// A rule file (YAML `groups:`), loaded with `rule_files`.
+    pub rules: Option<String>,
+    /// The `scrape_configs:` list, YAML. `{self}` stands for this Prometheus' own address.
+    pub scrape_configs: Option<String>,
+    /// `global.scrape_interval` and `evaluation_interval` (default 15s).
+    pub interval: Option<String>,
+}
+
 impl LocalPrometheus {
     /// Start Prometheus on the snapshot's metrics. `Ok(None)` when the snapshot has none.
     pub fn start(snapshot: &Path) -> Result<Option<Self>> {
+        Self::start_with(snapshot, &Extras::default())
+    }
+
+    /// [`start`](Self::start), with rules and scrape targets.
+    pub fn start_with(snapshot: &Path, extras: &Extras) -> Result<Option<Self>> {
         let dir = snapshot.join("metrics");
         let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
             Ok(rd) => rd
@@ -91,16 +108,29 @@ impl LocalPrometheus {
                 )));
             }
         }
-        let config = tmp.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            "global:\n  scrape_interval: 15s\nscrape_configs: []\n",
-        )
-        .map_err(|e| Error::Metrics(format!("writing {}: {e}", config.display())))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| Error::Metrics(format!("no free port for Prometheus: {e}")))?
             .port();
+        let interval = extras.interval.as_deref().unwrap_or("15s");
+        let mut yaml =
+            format!("global:\n  scrape_interval: {interval}\n  evaluation_interval: {interval}\n");
+        if let Some(rules) = &extras.rules {
+            let file = tmp.join("rules.yml");
+            std::fs::write(&file, rules)
+                .map_err(|e| Error::Metrics(format!("writing {}: {e}", file.display())))?;
+            yaml.push_str(&format!("rule_files:\n  - {}\n", file.display()));
+        }
+        match &extras.scrape_configs {
+            Some(sc) => yaml.push_str(&format!(
+                "scrape_configs:\n{}\n",
+                sc.replace("{self}", &format!("127.0.0.1:{port}"))
+            )),
+            None => yaml.push_str("scrape_configs: []\n"),
+        }
+        let config = tmp.join("prometheus.yml");
+        std::fs::write(&config, yaml)
+            .map_err(|e| Error::Metrics(format!("writing {}: {e}", config.display())))?;
         let child = Command::new(&prometheus)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", data.display()))

@@ -13,8 +13,9 @@ use crate::tool::{
     gateway_routes::GatewayRoutes, grafana_dashboard::GrafanaDashboard,
     grafana_draft_dashboard::GrafanaDraftDashboard, grafana_panel_data::GrafanaPanelData,
     grafana_search::GrafanaSearch, list_objects::ListObjects, list_pods::ListPods, nodes::Nodes,
-    pod_logs::PodLogs, prom_metrics::PromMetrics, prom_query::PromQuery,
-    rollout_history::RolloutHistory, signals::Signals, workload_health::WorkloadHealth,
+    pod_logs::PodLogs, prom_alerts::PromAlerts, prom_labels::PromLabels, prom_metrics::PromMetrics,
+    prom_query::PromQuery, prom_targets::PromTargets, rollout_history::RolloutHistory,
+    signals::Signals, workload_health::WorkloadHealth,
 };
 use crate::{Error, Result};
 
@@ -90,6 +91,9 @@ pub fn tools() -> Vec<ToolInfo> {
         info::<ListObjects>(),
         info::<PromQuery>(),
         info::<PromMetrics>(),
+        info::<PromLabels>(),
+        info::<PromAlerts>(),
+        info::<PromTargets>(),
         info::<Signals>(),
         info::<GrafanaSearch>(),
         info::<GrafanaDashboard>(),
@@ -143,6 +147,9 @@ pub async fn call(ctx: &ToolContext, name: &str, args: Value) -> Result<ToolAnsw
         ListObjects::NAME => run::<ListObjects>(ctx, args).await,
         PromQuery::NAME => run::<PromQuery>(ctx, args).await,
         PromMetrics::NAME => run::<PromMetrics>(ctx, args).await,
+        PromLabels::NAME => run::<PromLabels>(ctx, args).await,
+        PromAlerts::NAME => run::<PromAlerts>(ctx, args).await,
+        PromTargets::NAME => run::<PromTargets>(ctx, args).await,
         Signals::NAME => run::<Signals>(ctx, args).await,
         GrafanaSearch::NAME => run::<GrafanaSearch>(ctx, args).await,
         GrafanaDashboard::NAME => run::<GrafanaDashboard>(ctx, args).await,

@@ -78,9 +78,14 @@ async fn search_and_dashboard_summarise_without_the_json_model() {
         .expect("dashboard");
     insta::assert_snapshot!("grafana_dashboard", without_ports(&d.text));
     // Every panel with its id and PromQL, grouped by row, in far fewer tokens than the model.
-    let model = std::fs::read_to_string(common::demo().join("grafana/llm-gateway.json"))
-        .expect("model");
-    assert!(d.text.len() * 2 < model.len(), "{} vs {}", d.text.len(), model.len());
+    let model =
+        std::fs::read_to_string(common::demo().join("grafana/llm-gateway.json")).expect("model");
+    assert!(
+        d.text.len() * 2 < model.len(),
+        "{} vs {}",
+        d.text.len(),
+        model.len()
+    );
     assert_eq!(d.structured["panels"].as_array().map(Vec::len), Some(13));
     assert!(d.text.contains("row \"GPUs (DCGM)\""), "{}", d.text);
 }
@@ -114,10 +119,9 @@ async fn panel_data_runs_the_panels_queries_at_the_snapshots_now() {
         }
     }
     assert!(
-        out["link"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("/d/llm-gateway/llm-gateway?from=1795181400000&to=1795185000000&viewPanel=9"),
+        out["link"].as_str().unwrap_or("").ends_with(
+            "/d/llm-gateway/llm-gateway?from=1795181400000&to=1795185000000&viewPanel=9"
+        ),
         "{out}"
     );
     assert!(a.tokens < 1_500, "{} tokens:\n{}", a.tokens, a.text);
@@ -172,7 +176,10 @@ async fn variables_are_filled_and_what_cannot_run_says_why() {
         q["expr"],
         "sum by (pod) (increase(kube_pod_container_status_restarts_total{namespace=\"kube-system\"}[60s]))"
     );
-    assert_eq!(a.structured["datasource"], "prom-main", "the ${{ds}} variable");
+    assert_eq!(
+        a.structured["datasource"], "prom-main",
+        "the ${{ds}} variable"
+    );
     // ... then the caller's.
     let b = call(
         &env.ctx,
@@ -182,30 +189,53 @@ async fn variables_are_filled_and_what_cannot_run_says_why() {
     .await
     .expect("panel data");
     assert!(
-        b.structured["queries"][0]["total_series"].as_u64().unwrap_or(0) >= 1,
+        b.structured["queries"][0]["total_series"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
         "{}",
         b.text
     );
-    let e = call(&env.ctx, "grafana_panel_data", json!({"uid": "vars", "panel_id": 2}))
-        .await
-        .expect_err("loki");
+    let e = call(
+        &env.ctx,
+        "grafana_panel_data",
+        json!({"uid": "vars", "panel_id": 2}),
+    )
+    .await
+    .expect_err("loki");
     assert!(e.to_string().contains("only Prometheus panels"), "{e}");
-    let broken = call(&env.ctx, "grafana_panel_data", json!({"uid": "vars", "panel_id": 3}))
-        .await
-        .expect("a failing query is reported in the answer");
+    let broken = call(
+        &env.ctx,
+        "grafana_panel_data",
+        json!({"uid": "vars", "panel_id": 3}),
+    )
+    .await
+    .expect("a failing query is reported in the answer");
     assert!(broken.text.contains("error: "), "{}", broken.text);
     assert!(broken.text.contains("parse error"), "{}", broken.text);
-    let e = call(&env.ctx, "grafana_panel_data", json!({"uid": "vars", "panel_id": 7}))
-        .await
-        .expect_err("no panel 7");
-    assert!(e.to_string().contains("panels: #1 Restarts, #2 Logs, #3 Broken"), "{e}");
+    let e = call(
+        &env.ctx,
+        "grafana_panel_data",
+        json!({"uid": "vars", "panel_id": 7}),
+    )
+    .await
+    .expect_err("no panel 7");
+    assert!(
+        e.to_string()
+            .contains("panels: #1 Restarts, #2 Logs, #3 Broken"),
+        "{e}"
+    );
     let e = call(&env.ctx, "grafana_dashboard", json!({"uid": "nope"}))
         .await
         .expect_err("unknown uid");
     assert!(e.to_string().contains("Dashboard not found"), "{e}");
-    let e = call(&env.ctx, "grafana_dashboard", json!({"uid": "../api/admin"}))
-        .await
-        .expect_err("not a uid");
+    let e = call(
+        &env.ctx,
+        "grafana_dashboard",
+        json!({"uid": "../api/admin"}),
+    )
+    .await
+    .expect_err("not a uid");
     assert!(e.to_string().contains("is not a dashboard uid"), "{e}");
     let d = call(&env.ctx, "grafana_dashboard", json!({"uid": "vars"}))
         .await
@@ -221,7 +251,10 @@ async fn grafana_down_or_missing_answers_clearly() {
         .await
         .expect_err("not configured");
     assert!(e.to_string().contains("--grafana-url"), "{e}");
-    let dead = env.ctx.clone().with_grafana(Some(client("http://127.0.0.1:9")));
+    let dead = env
+        .ctx
+        .clone()
+        .with_grafana(Some(client("http://127.0.0.1:9")));
     let e = call(&dead, "grafana_dashboard", json!({"uid": "x"}))
         .await
         .expect_err("down");
@@ -243,7 +276,10 @@ async fn the_grafana_tools_only_read_and_the_replay_refuses_writes() {
     for (tool, args) in [
         ("grafana_search", json!({})),
         ("grafana_dashboard", json!({"uid": "llm-gateway"})),
-        ("grafana_panel_data", json!({"uid": "llm-gateway", "panel_id": 10})),
+        (
+            "grafana_panel_data",
+            json!({"uid": "llm-gateway", "panel_id": 10}),
+        ),
         (
             "grafana_draft_dashboard",
             json!({"title": "t", "signals": ["gateway"]}),
@@ -286,11 +322,22 @@ async fn a_drafted_dashboard_is_importable_json_and_nothing_is_sent() {
     let panels = d["panels"].as_array().expect("panels");
     assert_eq!(panels.len(), 3);
     assert_eq!(panels[2]["fieldConfig"]["defaults"]["unit"], "watt");
-    assert_eq!(panels[1]["gridPos"], json!({"h": 8, "w": 12, "x": 12, "y": 0}));
+    assert_eq!(
+        panels[1]["gridPos"],
+        json!({"h": 8, "w": 12, "x": 12, "y": 0})
+    );
     assert_eq!(d["templating"]["list"][0]["type"], "datasource");
-    assert!(panels.iter().all(|p| p["datasource"]["uid"] == "${datasource}"));
+    assert!(
+        panels
+            .iter()
+            .all(|p| p["datasource"]["uid"] == "${datasource}")
+    );
     // The text carries the same JSON, parseable.
-    let line = a.text.lines().find(|l| l.starts_with('{')).expect("json line");
+    let line = a
+        .text
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .expect("json line");
     let parsed: Value = serde_json::from_str(line).expect("valid JSON");
     assert_eq!(&parsed, d);
     let e = call(

@@ -165,7 +165,10 @@ fn datasource_uids(dashboards: &[Dashboard]) -> Vec<String> {
                         if let Some(uid) = ds.get("uid").and_then(Value::as_str)
                             && !uid.starts_with('$')
                             && !uid.starts_with("-- ")
-                            && ds.get("type").and_then(Value::as_str).unwrap_or("prometheus")
+                            && ds
+                                .get("type")
+                                .and_then(Value::as_str)
+                                .unwrap_or("prometheus")
                                 == "prometheus"
                         {
                             out.insert(uid.to_string());
@@ -322,8 +325,7 @@ async fn handle(
         })
         .map(|(uid, rest)| (uid.to_string(), rest.to_string()));
     let query_endpoint = method == Method::POST
-        && (path == "/api/ds/query"
-            || proxy_rest.as_ref().is_some_and(|(_, r)| proxied_read(r)));
+        && (path == "/api/ds/query" || proxy_rest.as_ref().is_some_and(|(_, r)| proxied_read(r)));
     let response = if !read && !query_endpoint {
         message(
             405,
@@ -593,8 +595,10 @@ async fn ds_query(state: &GrafanaState, body: &[u8]) -> Response {
         }
     };
     let six_hours_ago = now.checked_sub(SignedDuration::from_hours(6)).ok();
-    let (Some(from), Some(to)) = (time(&req["from"], six_hours_ago), time(&req["to"], Some(now)))
-    else {
+    let (Some(from), Some(to)) = (
+        time(&req["from"], six_hours_ago),
+        time(&req["to"], Some(now)),
+    ) else {
         return message(
             400,
             "bad request data: `from`/`to` must be epoch milliseconds or now-<n><s|m|h|d|w>",
@@ -639,7 +643,10 @@ async fn ds_query(state: &GrafanaState, body: &[u8]) -> Response {
             }
         }
     }
-    json_response(if any_error { 400 } else { 200 }, &json!({ "results": results }))
+    json_response(
+        if any_error { 400 } else { 200 },
+        &json!({ "results": results }),
+    )
 }
 
 async fn proxy(
@@ -661,7 +668,10 @@ async fn proxy(
         );
     }
     let Some(base) = &state.prom_url else {
-        return message(502, "the snapshot has no metrics/, so the datasource has no Prometheus");
+        return message(
+            502,
+            "the snapshot has no metrics/, so the datasource has no Prometheus",
+        );
     };
     // Instant queries without a time are answered at the snapshot's frozen now.
     let frozen = format!("{:.3}", state.clock.now().as_millisecond() as f64 / 1000.0);
@@ -669,7 +679,10 @@ async fn proxy(
     let body_has_time = String::from_utf8_lossy(&body)
         .split('&')
         .any(|kv| kv.starts_with("time="));
-    if rest == "api/v1/query" && !query.split('&').any(|kv| kv.starts_with("time=")) && !body_has_time {
+    if rest == "api/v1/query"
+        && !query.split('&').any(|kv| kv.starts_with("time="))
+        && !body_has_time
+    {
         query = if query.is_empty() {
             format!("time={frozen}")
         } else {

@@ -120,7 +120,8 @@ impl Tool for GrafanaDraftDashboard {
         }
         if panels.is_empty() {
             return Err(Error::InvalidInput(
-                "give signals (e.g. [\"upstream_5xx\", \"kv_cache_usage\", \"gpu\"]) or queries".into(),
+                "give signals (e.g. [\"upstream_5xx\", \"kv_cache_usage\", \"gpu\"]) or queries"
+                    .into(),
             ));
         }
         if panels.len() > MAX_PANELS {

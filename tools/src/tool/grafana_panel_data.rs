@@ -89,14 +89,20 @@ fn resolve_datasource(
             .and_then(|v| v.strip_suffix('}'))
             .or_else(|| d.strip_prefix('$'));
         match var {
-            Some(v) => vars.get(v).and_then(|vals| vals.first()).and_then(|v| find(v)),
+            Some(v) => vars
+                .get(v)
+                .and_then(|vals| vals.first())
+                .and_then(|v| find(v)),
             None => find(d),
         }
     });
     if let Some(uid) = named {
         return Ok(uid);
     }
-    let proms: Vec<&Value> = sources.iter().filter(|s| s["type"] == "prometheus").collect();
+    let proms: Vec<&Value> = sources
+        .iter()
+        .filter(|s| s["type"] == "prometheus")
+        .collect();
     proms
         .iter()
         .find(|s| s["isDefault"] == true)
@@ -180,9 +186,7 @@ impl Tool for GrafanaPanelData {
             .map(|q| {
                 let (mut series, error) = match results.remove(&q.ref_id) {
                     Some(Ok(raw)) => (
-                        raw.iter()
-                            .map(|s| summarize(s, points))
-                            .collect::<Vec<_>>(),
+                        raw.iter().map(|s| summarize(s, points)).collect::<Vec<_>>(),
                         None,
                     ),
                     Some(Err(e)) => (Vec::new(), Some(e)),
