@@ -172,9 +172,10 @@ pub async fn run(args: EvalArgs) -> Result<bool> {
         }
     }
     let mut notes = vec![if tools::prom_local::installed() {
-        "metrics/ served by a local Prometheus (promtool backfill); grafana/ not used yet (issue #6)".to_string()
+        "metrics/ served by a local Prometheus (promtool backfill); grafana/ by the Grafana replay"
+            .to_string()
     } else {
-        "prometheus/promtool not installed (apt-get install prometheus): metric evidence unavailable; grafana/ not used yet".to_string()
+        "prometheus/promtool not installed (apt-get install prometheus): metric evidence unavailable; grafana/ served without panel data".to_string()
     }];
     notes.extend(errors.iter().map(|e| format!("could not run {e}")));
     let mode = match args.mode {

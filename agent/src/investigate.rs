@@ -15,7 +15,9 @@ use tools::tool::nodes::NodeInfo;
 use tools::tool::pod_facts::PodSummary;
 use tools::tool::workload_health::Workload;
 use tools::tool::{cluster_overview, describe, events, gateway_routes, list_objects, list_pods};
-use tools::tool::{nodes, pod_logs, rollout_history, workload_health};
+use tools::tool::{
+    grafana_dashboard, grafana_search, nodes, pod_logs, rollout_history, workload_health,
+};
 
 use crate::alert::Payload;
 
@@ -85,6 +87,9 @@ pub struct Facts {
     pub metrics: Vec<MetricFact>,
     /// Whether Prometheus could be read at all.
     pub metrics_read: bool,
+    /// Grafana dashboards most related to the question (at most 3), summarised; empty without
+    /// Grafana.
+    pub dashboards: Vec<grafana_dashboard::Output>,
     pub gaps: Vec<String>,
     pub tool_calls: usize,
     pub tool_tokens: usize,
@@ -628,6 +633,8 @@ pub async fn gather(
         Err(e) => r.gaps.push(format!("metrics not read: {e}")),
     }
 
+    let dashboards = read_dashboards(&mut r, &focus).await;
+
     Facts {
         question: question.to_string(),
         alert,
@@ -647,10 +654,65 @@ pub async fn gather(
         objects,
         metrics,
         metrics_read,
+        dashboards,
         gaps: r.gaps,
         tool_calls: r.calls,
         tool_tokens: r.tokens,
     }
+}
+
+/// The dashboards whose titles and tags share the most words with the question and the alert
+/// (the first three when there are no more than three), each summarised. A next step then points
+/// the human at their panels.
+async fn read_dashboards(r: &mut Reader<'_>, focus: &[String]) -> Vec<grafana_dashboard::Output> {
+    (r.progress)("grafana_search");
+    r.calls += 1;
+    let found = match r.client.call("grafana_search", json!({"limit": 50})).await {
+        Ok(reply) if !reply.is_error => {
+            r.tokens += tools::budget::estimate_tokens(&reply.text);
+            match reply
+                .structured
+                .and_then(|v| serde_json::from_value::<grafana_search::Output>(v).ok())
+            {
+                Some(found) => found,
+                None => return Vec::new(),
+            }
+        }
+        Ok(reply) => {
+            r.gaps
+                .push(format!("dashboards not read: {}", first_line(&reply.text)));
+            return Vec::new();
+        }
+        Err(e) => {
+            r.gaps.push(format!("dashboards not read: {e}"));
+            return Vec::new();
+        }
+    };
+    let score = |h: &tools::grafana::SearchHit| -> usize {
+        let mut words: Vec<String> = h
+            .title
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 2)
+            .map(str::to_string)
+            .collect();
+        words.extend(h.tags.iter().map(|t| t.to_lowercase()));
+        words.iter().filter(|w| focus.contains(w)).count()
+    };
+    let mut hits: Vec<(usize, &tools::grafana::SearchHit)> =
+        found.dashboards.iter().map(|h| (score(h), h)).collect();
+    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
+    let few = hits.len() <= 3;
+    let mut out = Vec::new();
+    for (_, h) in hits.into_iter().filter(|(s, _)| few || *s > 0).take(3) {
+        if let Some(d) = r
+            .call::<grafana_dashboard::Output>("grafana_dashboard", json!({"uid": h.uid}))
+            .await
+        {
+            out.push(d);
+        }
+    }
+    out
 }
 
 async fn read_log(r: &mut Reader<'_>, p: &PodSummary, previous: bool, tail: u32) -> Option<PodLog> {

@@ -61,6 +61,55 @@ pub async fn diagnose(
     d
 }
 
+/// Point the human at the Grafana panels whose queries name the top cause's namespace or
+/// resource (the dashboard with most such panels), with a link to the first.
+fn dashboard_step(facts: &investigate::Facts, top: Option<&diagnosis::Cause>) -> Option<NextStep> {
+    let top = top?;
+    let mut parts = top.resource.split('/');
+    let (ns, name) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(ns), Some(_), Some(name)) => (ns, name),
+        (Some(_), Some(name), None) => ("", name),
+        _ => return None,
+    };
+    let mentions = |expr: &str| {
+        (!ns.is_empty() && expr.contains(&format!("\"{ns}\"")))
+            || (!name.is_empty() && expr.contains(name))
+    };
+    facts
+        .dashboards
+        .iter()
+        .map(|d| {
+            let panels: Vec<&tools::grafana::PanelInfo> = d
+                .panels
+                .iter()
+                .filter(|p| p.queries.iter().any(|q| mentions(&q.expr)))
+                .collect();
+            (d, panels)
+        })
+        .filter(|(_, p)| !p.is_empty())
+        .max_by_key(|(_, p)| p.len())
+        .map(|(d, panels)| {
+            let titles: Vec<String> = panels
+                .iter()
+                .take(4)
+                .map(|p| format!("\"{}\"", p.title))
+                .collect();
+            NextStep {
+                action: format!(
+                    "Look at the Grafana dashboard \"{}\": {} over the incident window",
+                    d.title,
+                    titles.join(", ")
+                ),
+                command: Some(format!(
+                    "{}{}viewPanel={}&from=now-1h&to=now",
+                    d.url,
+                    if d.url.contains('?') { "&" } else { "?" },
+                    panels[0].id
+                )),
+            }
+        })
+}
+
 /// The rules-only diagnosis of gathered facts.
 pub fn from_facts(facts: &investigate::Facts) -> Diagnosis {
     let mut store = EvidenceStore::default();
@@ -111,8 +160,8 @@ pub fn from_facts(facts: &investigate::Facts) -> Diagnosis {
     if facts.gaps.len() > 12 {
         gaps.push(format!("... {} more gaps", facts.gaps.len() - 12));
     }
-    if facts.metrics_read {
-        gaps.push("Grafana dashboards were not read (the Grafana tools are issue #6)".into());
+    if let Some(step) = dashboard_step(facts, causes.first()) {
+        next_steps.push(step);
     }
     let timeline = timeline(facts, &store);
     let (evidence, causes, timeline) = keep_cited(store, causes, timeline);

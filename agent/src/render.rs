@@ -144,8 +144,14 @@ pub fn text(d: &Diagnosis, color: bool) -> String {
         );
         for s in &d.next_steps {
             let _ = writeln!(o, "  - {}", s.action);
-            if let Some(c) = &s.command {
-                let _ = writeln!(o, "      $ {c}");
+            match &s.command {
+                Some(c) if is_link(c) => {
+                    let _ = writeln!(o, "      → {c}");
+                }
+                Some(c) => {
+                    let _ = writeln!(o, "      $ {c}");
+                }
+                None => {}
             }
         }
     }
@@ -236,8 +242,14 @@ pub fn markdown(d: &Diagnosis) -> String {
         let _ = writeln!(o, "\n### Next steps (for a human; ktriage runs nothing)\n");
         for s in &d.next_steps {
             let _ = writeln!(o, "- {}", s.action);
-            if let Some(c) = &s.command {
-                let _ = writeln!(o, "\n{}\n", md_code(c));
+            match &s.command {
+                Some(c) if is_link(c) => {
+                    let _ = writeln!(o, "  <{c}>");
+                }
+                Some(c) => {
+                    let _ = writeln!(o, "\n{}\n", md_code(c));
+                }
+                None => {}
             }
         }
     }
@@ -295,6 +307,7 @@ pub fn slack(d: &Diagnosis) -> Value {
             .iter()
             .take(6)
             .map(|s| match &s.command {
+                Some(c) if is_link(c) => format!("• {} <{}|open>", s.action, c.replace('|', "%7C")),
                 Some(c) => format!("• {}\n```{}```", s.action, c.replace("```", "'''")),
                 None => format!("• {}", s.action),
             })
@@ -306,4 +319,9 @@ pub fn slack(d: &Diagnosis) -> Value {
         json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&usage_line(d))}]}),
     );
     json!({"text": cut(&d.summary), "blocks": blocks})
+}
+
+/// A next step's "command" that is a link to open (a Grafana panel), not a shell command.
+fn is_link(c: &str) -> bool {
+    c.starts_with("http://") || c.starts_with("https://")
 }

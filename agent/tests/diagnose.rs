@@ -218,3 +218,57 @@ async fn a_broken_cluster_still_yields_a_diagnosis_with_its_gaps() {
     );
     env.client.close().await;
 }
+
+/// With a snapshot's grafana/ replayed, the diagnosis points the human at the panels that show
+/// the top cause, with a link (and still runs nothing).
+#[test]
+fn the_diagnosis_links_the_grafana_panels_of_the_top_cause() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .current_dir(&root)
+        .args([
+            "diagnose",
+            "Why is the LLM gateway returning 503s?",
+            "--snapshot",
+            "evals/scenarios/vllm-oom-after-max-model-len-bump",
+            "--no-model",
+            "--output",
+            "json",
+        ])
+        .output()
+        .expect("ktriage diagnose runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json diagnosis");
+    let step = d["next_steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| {
+            s["action"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Grafana dashboard \"LLM Gateway\"")
+        })
+        .unwrap_or_else(|| panic!("no Grafana step: {}", d["next_steps"]));
+    assert!(
+        step["action"]
+            .as_str()
+            .unwrap_or("")
+            .contains("\"Container restarts (15m)\""),
+        "{step}"
+    );
+    let link = step["command"].as_str().unwrap_or("");
+    assert!(
+        link.contains("/d/llm-gateway/llm-gateway?viewPanel="),
+        "{link}"
+    );
+    assert!(
+        !d["gaps"].to_string().contains("dashboards not read"),
+        "{}",
+        d["gaps"]
+    );
+}

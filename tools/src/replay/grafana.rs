@@ -514,7 +514,7 @@ fn search(state: &GrafanaState, query: &str) -> Response {
                 && (uids.is_empty() || uids.contains(&d.uid))
         })
         .collect();
-    hits.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    hits.sort_by_key(|d| d.title.to_lowercase());
     hits.truncate(limit);
     let body: Vec<Value> = hits
         .iter()

@@ -1,6 +1,7 @@
 //! `signals`: the curated PromQL of `tools/signals.yaml` for an incident kind (gateway,
-//! inference, gpu, kubernetes), each answered as `prom_query` would, plus which signals have no
-//! data (their exporter is absent). One call instead of a model guessing metric names.
+//! inference, gpu, kubernetes), each answered as `prom_query` would. Which exporters are scraped
+//! is detected first, in one query; only their signals run, and the absent ones are named. One
+//! call instead of a model guessing metric names.
 
 use std::sync::LazyLock;
 
@@ -18,6 +19,9 @@ use crate::{Clock, Error, Result};
 pub struct Signal {
     pub name: String,
     pub kind: String,
+    /// The exporter whose metrics it reads (`vllm`, `dcgm`, ...).
+    #[serde(default)]
+    pub exporter: String,
     pub query: String,
     pub what: String,
     /// Grafana unit for a drafted panel (`percentunit`, `reqps`, `s`...).
@@ -25,14 +29,34 @@ pub struct Signal {
     pub unit: Option<String>,
 }
 
-/// The catalogue, parsed once. A malformed file is a build-time bug caught by the tests; it
-/// yields an empty catalogue rather than a panic.
-pub static CATALOGUE: LazyLock<Vec<Signal>> = LazyLock::new(|| {
+/// An exporter, detected by any metric name matching `probe` (a regex).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Exporter {
+    pub name: String,
+    pub probe: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct File {
+    exporters: Vec<Exporter>,
+    signals: Vec<Signal>,
+}
+
+static FILE: LazyLock<File> = LazyLock::new(|| {
     serde_yaml::from_str(include_str!("../../signals.yaml")).unwrap_or_else(|e| {
         tracing::error!(error = %e, "tools/signals.yaml does not parse");
-        Vec::new()
+        File::default()
     })
 });
+
+/// The signals, parsed once. A malformed file is a build-time bug caught by the tests; it
+/// yields an empty catalogue rather than a panic.
+pub static CATALOGUE: LazyLock<&'static [Signal]> = LazyLock::new(|| FILE.signals.as_slice());
+
+/// The exporters the signals read.
+pub fn exporters() -> &'static [Exporter] {
+    &FILE.exporters
+}
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +79,14 @@ pub struct SignalAnswer {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     pub answers: Vec<SignalAnswer>,
-    /// Signals with no data (exporter absent or nothing happening).
+    /// Exporters with series in the last hour.
+    #[serde(default)]
+    pub exporters: Vec<String>,
+    /// Exporters of the asked kinds with none (their signals were not run).
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// Signals of present exporters that returned no series (nothing happening, or a metric
+    /// this exporter version does not have).
     pub no_data: Vec<String>,
 }
 
@@ -63,7 +94,7 @@ pub struct Signals;
 
 impl Tool for Signals {
     const NAME: &'static str = "signals";
-    const DESCRIPTION: &'static str = "Curated metrics for an incident kind (gateway 5xx/429, vLLM/TGI KV cache and queues, DCGM GPU Xid/memory, restarts, HPA), summarised; says which have no data.";
+    const DESCRIPTION: &'static str = "Curated metrics for an incident kind, from the exporters present (Envoy, ingress-nginx, Kong, vLLM, TGI, Triton, DCGM, kube-state-metrics): 5xx/latency/timeouts, KV cache/queues/TTFT, GPU Xid/memory/power, restarts/OOM/HPA. Names absent exporters.";
     type Params = Params;
     type Output = Output;
 
@@ -82,11 +113,39 @@ impl Tool for Signals {
             .checked_sub(SignedDuration::from_secs(i64::from(minutes) * 60))
             .map_err(|e| Error::InvalidInput(format!("window: {e}")))?;
         let step = (minutes * 60 / 120).max(15);
-        let mut answers = Vec::new();
-        let mut no_data = Vec::new();
-        for s in CATALOGUE
+        let wanted: Vec<&Signal> = CATALOGUE
             .iter()
             .filter(|s| p.kind.as_deref().is_none_or(|k| s.kind == k))
+            .collect();
+        let asked: Vec<&Exporter> = exporters()
+            .iter()
+            .filter(|e| wanted.iter().any(|s| s.exporter == e.name))
+            .collect();
+        // One query names every metric of the asked exporters seen in the last hour.
+        let probe = asked
+            .iter()
+            .map(|e| e.probe.as_str())
+            .collect::<Vec<_>>()
+            .join("|");
+        let names: Vec<String> = prom
+            .instant(
+                &format!("count by (__name__) (last_over_time({{__name__=~\"{probe}\"}}[1h]))"),
+                now,
+            )
+            .await?
+            .into_iter()
+            .filter_map(|s| s.labels.get("__name__").cloned())
+            .collect();
+        let (present, absent): (Vec<&Exporter>, Vec<&Exporter>) =
+            asked.into_iter().partition(|e| {
+                regex::Regex::new(&format!("^(?:{})$", e.probe))
+                    .is_ok_and(|re| names.iter().any(|n| re.is_match(n)))
+            });
+        let mut answers = Vec::new();
+        let mut no_data = Vec::new();
+        for s in wanted
+            .into_iter()
+            .filter(|s| present.iter().any(|e| e.name == s.exporter))
         {
             let raw = prom.range(&s.query, start, now, step).await?;
             if raw.is_empty() {
@@ -103,18 +162,41 @@ impl Tool for Signals {
                 total_series,
             });
         }
-        Ok(Output { answers, no_data })
+        Ok(Output {
+            answers,
+            exporters: present.iter().map(|e| e.name.clone()).collect(),
+            absent: absent.iter().map(|e| e.name.clone()).collect(),
+            no_data,
+        })
     }
 
     fn render(o: &Output, budget: Budget, _clock: Clock) -> String {
         let mut w = Writer::new(budget);
+        w.line(format!(
+            "exporters: {}{}",
+            if o.exporters.is_empty() {
+                "none found".to_string()
+            } else {
+                o.exporters.join(", ")
+            },
+            if o.absent.is_empty() {
+                String::new()
+            } else {
+                format!("; absent: {}", o.absent.join(", "))
+            }
+        ));
+        // Signals flat at zero take one line together; the rest a line each plus their series.
+        let (zero, moving): (Vec<&SignalAnswer>, Vec<&SignalAnswer>) = o
+            .answers
+            .iter()
+            .partition(|a| a.series.iter().all(|s| s.max == 0.0 && s.min == 0.0));
         w.section("signals");
-        for a in &o.answers {
+        for a in moving {
             w.line(format!(
                 "{} ({}): {} series",
                 a.signal.name, a.signal.what, a.total_series
             ));
-            for s in &a.series {
+            for s in a.series.iter().take(4) {
                 w.line(format!(
                     "  {}  last {}  max {}  mean {}  {}{}",
                     s.labels,
@@ -130,8 +212,12 @@ impl Tool for Signals {
                 ));
             }
         }
+        if !zero.is_empty() {
+            let names: Vec<&str> = zero.iter().map(|a| a.signal.name.as_str()).collect();
+            w.line(format!("zero throughout: {}", names.join(", ")));
+        }
         if !o.no_data.is_empty() {
-            w.line(format!("no data: {}", o.no_data.join(", ")));
+            w.line(format!("no series: {}", o.no_data.join(", ")));
         }
         w.finish("ask for one kind=, or prom_query one signal's query")
     }
@@ -143,7 +229,18 @@ mod tests {
 
     #[test]
     fn the_catalogue_parses_and_covers_every_kind() {
-        assert!(CATALOGUE.len() >= 10);
+        assert!(CATALOGUE.len() >= 30);
+        for s in CATALOGUE.iter() {
+            assert!(
+                exporters().iter().any(|e| e.name == s.exporter),
+                "{} names an unknown exporter",
+                s.name
+            );
+            assert!(s.unit.is_some(), "{} has no unit", s.name);
+        }
+        for e in exporters() {
+            assert!(regex::Regex::new(&e.probe).is_ok(), "{}", e.name);
+        }
         for k in ["gateway", "inference", "gpu", "kubernetes"] {
             assert!(CATALOGUE.iter().any(|s| s.kind == k), "{k}");
         }
