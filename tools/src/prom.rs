@@ -267,6 +267,10 @@ pub struct SeriesSummary {
     pub trend: String,
     /// Sudden changes: `HH:MM:SSZ from -> to`.
     pub changes: Vec<String>,
+    /// The largest sudden change in units of the series' noise (0 without one): how
+    /// `sort_by=change` ranks series.
+    #[serde(skip)]
+    pub change_size: f64,
     /// Downsampled `(RFC 3339 time, value)`.
     pub points: Vec<(String, f64)>,
 }
@@ -335,6 +339,59 @@ pub fn round(v: f64) -> f64 {
 }
 
 /// Summarise one series, keeping at most `max_points` points.
+/// Sudden level changes, at most three, in time order, and the largest one's size in units of
+/// the series' noise (0 without one).
+///
+/// A change at point `i` compares the mean of the `k` points before it with the mean of the `k`
+/// from it: noise averages out, a step or a spike does not. It counts when that shift is over 6×
+/// the typical point-to-point move (the median absolute delta) and over 15% of the series' range.
+/// Overlapping candidates keep only the largest.
+fn change_points(points: &[(f64, f64)], span: f64) -> (Vec<String>, f64) {
+    let n = points.len();
+    if n < 3 || !(span > 0.0) {
+        return (Vec::new(), 0.0);
+    }
+    let k = if n >= 12 { 3 } else { 1 };
+    let mut deltas: Vec<f64> = points
+        .windows(2)
+        .map(|w| (w[1].1 - w[0].1).abs())
+        .filter(|d| d.is_finite())
+        .collect();
+    deltas.sort_by(f64::total_cmp);
+    let noise = deltas.get(deltas.len() / 2).copied().unwrap_or(0.0);
+    // A series that never moves but once has no noise; measure its change against its range.
+    let unit = if noise > 0.0 { noise } else { span / 100.0 };
+    let mean = |a: &[(f64, f64)]| a.iter().map(|p| p.1).sum::<f64>() / a.len() as f64;
+    let mut candidates: Vec<(usize, f64)> = (k..=n - k)
+        .map(|i| (i, (mean(&points[i..i + k]) - mean(&points[i - k..i])).abs()))
+        .filter(|(_, shift)| shift.is_finite() && *shift > 6.0 * unit && *shift > 0.15 * span)
+        .collect();
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut chosen: Vec<(usize, f64)> = Vec::new();
+    for (i, shift) in candidates {
+        if chosen.len() == 3 {
+            break;
+        }
+        if chosen.iter().all(|(j, _)| i.abs_diff(*j) >= k.max(2)) {
+            chosen.push((i, shift));
+        }
+    }
+    let size = chosen.first().map_or(0.0, |c| c.1 / unit);
+    chosen.sort_by_key(|c| c.0);
+    let text = chosen
+        .into_iter()
+        .map(|(i, _)| {
+            format!(
+                "{} {} -> {}",
+                hms(points[i].0),
+                round(points[i - 1].1),
+                round(points[i].1)
+            )
+        })
+        .collect();
+    (text, size)
+}
+
 pub fn summarize(s: &RawSeries, max_points: usize) -> SeriesSummary {
     let vals: Vec<f64> = s
         .points
@@ -369,31 +426,7 @@ pub fn summarize(s: &RawSeries, max_points: usize) -> SeriesSummary {
             "flat".into()
         }
     };
-    // Change points: steps much larger than the typical step, at most three, largest first.
-    let mut changes = Vec::new();
-    if s.points.len() >= 3 {
-        let mut deltas: Vec<(usize, f64)> = s
-            .points
-            .windows(2)
-            .enumerate()
-            .map(|(i, w)| (i + 1, (w[1].1 - w[0].1).abs()))
-            .collect();
-        let mut sorted: Vec<f64> = deltas.iter().map(|d| d.1).collect();
-        sorted.sort_by(f64::total_cmp);
-        let median = sorted[sorted.len() / 2];
-        let span = (max - min).abs();
-        deltas.sort_by(|a, b| b.1.total_cmp(&a.1));
-        for (i, d) in deltas.into_iter().take(3) {
-            if d > 3.0 * median && d > 0.15 * span && span > 0.0 {
-                let (t, v) = s.points[i];
-                changes.push((
-                    t,
-                    format!("{} {} -> {}", hms(t), round(s.points[i - 1].1), round(v)),
-                ));
-            }
-        }
-        changes.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
+    let (changes, change_size) = change_points(&s.points, max - min);
     let step = (s.points.len() as f64 / max_points.max(1) as f64).max(1.0);
     let mut points: Vec<(String, f64)> = (0..s.points.len().min(max_points))
         .map(|k| {
@@ -413,7 +446,8 @@ pub fn summarize(s: &RawSeries, max_points: usize) -> SeriesSummary {
         max: round(max),
         mean: round(mean),
         trend,
-        changes: changes.into_iter().map(|c| c.1).collect(),
+        changes,
+        change_size,
         points,
     }
 }
@@ -451,6 +485,45 @@ mod tests {
         );
         assert_eq!((sum.min, sum.max, sum.last), (0.4, 0.99, 0.99));
         assert_eq!(sum.labels, "{pod=\"vllm-0\"}");
+    }
+
+    #[test]
+    fn noise_is_not_a_change_and_a_drop_in_noise_is() {
+        // A deterministic noisy series around 12 (±1), 241 points every 15 s.
+        let mut x: u64 = 7;
+        let mut noise = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
+        };
+        let t0 = 1_795_181_400.0;
+        let flat: Vec<(f64, f64)> = (0..241)
+            .map(|k| (t0 + 15.0 * k as f64, 12.0 + noise()))
+            .collect();
+        let s = summarize(
+            &RawSeries {
+                labels: BTreeMap::new(),
+                points: flat.clone(),
+            },
+            10,
+        );
+        assert!(s.changes.is_empty(), "{:?}", s.changes);
+        assert_eq!(s.change_size, 0.0);
+        let mut dropped = flat;
+        for p in dropped.iter_mut().skip(80) {
+            p.1 = 0.0;
+        }
+        let s = summarize(
+            &RawSeries {
+                labels: BTreeMap::new(),
+                points: dropped,
+            },
+            10,
+        );
+        assert_eq!(s.changes.len(), 1, "{:?}", s.changes);
+        assert!(s.changes[0].starts_with("13:50:00Z "), "{:?}", s.changes);
+        assert!(s.change_size > 6.0);
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct Params {
     /// Series kept, largest first (default 8, max 50).
     #[serde(default)]
     pub top: Option<usize>,
-    /// Rank by `max` (default), `last` or `mean`.
+    /// Rank by `change` (default: sudden changes first, then max), `max`, `last` or `mean`.
     #[serde(default)]
     pub sort_by: Option<String>,
     /// Points per series (default 10, max 60).
@@ -43,6 +43,9 @@ pub struct Output {
     pub series: Vec<SeriesSummary>,
     pub total_series: usize,
     pub omitted: usize,
+    /// Omitted series that had change points (the default order shows them first).
+    #[serde(default)]
+    pub omitted_with_changes: usize,
 }
 
 pub struct PromQuery;
@@ -58,10 +61,10 @@ impl Tool for PromQuery {
         if let Some(other) = p
             .sort_by
             .as_deref()
-            .filter(|s| !matches!(*s, "max" | "last" | "mean"))
+            .filter(|s| !matches!(*s, "max" | "last" | "mean" | "change"))
         {
             return Err(Error::InvalidInput(format!(
-                "sort_by `{other}`: use max, last or mean"
+                "sort_by `{other}`: use max, last, mean or change"
             )));
         }
         let query = p.query.trim();
@@ -101,11 +104,18 @@ impl Tool for PromQuery {
         let key = |s: &SeriesSummary| match p.sort_by.as_deref() {
             Some("last") => s.last,
             Some("mean") => s.mean,
-            _ => s.max,
+            Some("max") => s.max,
+            _ => s.change_size,
         };
-        series.sort_by(|a, b| key(b).total_cmp(&key(a)));
+        series.sort_by(|a, b| key(b).total_cmp(&key(a)).then(b.max.total_cmp(&a.max)));
         let total_series = series.len();
         let omitted = total_series.saturating_sub(top);
+        // Nothing sudden is dropped silently: the cut series that had change points are counted.
+        let omitted_with_changes = series
+            .iter()
+            .skip(top)
+            .filter(|s| !s.changes.is_empty())
+            .count();
         series.truncate(top);
         Ok(Output {
             query: query.to_string(),
@@ -113,6 +123,7 @@ impl Tool for PromQuery {
             series,
             total_series,
             omitted,
+            omitted_with_changes,
         })
     }
 
@@ -134,8 +145,13 @@ impl Tool for PromQuery {
             }
         }
         if o.omitted > 0 {
+            let changed = if o.omitted_with_changes > 0 {
+                format!("; {} of them changed suddenly", o.omitted_with_changes)
+            } else {
+                "; none of them changed suddenly".to_string()
+            };
             w.line(format!(
-                "... {} more series not shown (top= for more, or aggregate with sum by (...))",
+                "... {} more series not shown (top= for more, or aggregate with sum by (...)){changed}",
                 o.omitted
             ));
         }
