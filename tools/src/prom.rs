@@ -348,7 +348,7 @@ pub fn round(v: f64) -> f64 {
 /// Overlapping candidates keep only the largest.
 fn change_points(points: &[(f64, f64)], span: f64) -> (Vec<String>, f64) {
     let n = points.len();
-    if n < 3 || !(span > 0.0) {
+    if n < 3 || span.is_nan() || span <= 0.0 {
         return (Vec::new(), 0.0);
     }
     let k = if n >= 12 { 3 } else { 1 };
