@@ -104,12 +104,9 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
                 )
                 .await
                 .with_context(|| format!("serving {}/grafana", dir.display()))?;
-                let client = tools::grafana::GrafanaClient::new(&tools::grafana::GrafanaConfig {
-                    url: replay.url(),
-                    token: None,
-                    org_id: None,
-                    timeout: std::time::Duration::from_secs(30),
-                })?;
+                let client = tools::grafana::GrafanaClient::new(
+                    &tools::grafana::GrafanaConfig::new(replay.url()),
+                )?;
                 (Some(client), Some(replay))
             }
             None => (None, None),
@@ -156,24 +153,50 @@ pub async fn connect(args: &ClusterArgs) -> Result<Connection> {
     })
 }
 
+/// A secret file's content, trimmed; its path in the error.
+fn read_secret(path: &std::path::Path, what: &str) -> Result<String> {
+    Ok(std::fs::read_to_string(path)
+        .with_context(|| format!("reading the {what} {}", path.display()))?
+        .trim()
+        .to_string())
+}
+
+/// `--tls-ca-file` and `--tls-insecure-skip-verify`, shared by Prometheus and Grafana.
+fn tls_from_args(args: &ClusterArgs) -> Result<tools::http::Tls> {
+    Ok(tools::http::Tls {
+        ca_pem: match &args.tls_ca_file {
+            Some(p) => Some(
+                std::fs::read(p).with_context(|| format!("reading the CA file {}", p.display()))?,
+            ),
+            None => None,
+        },
+        insecure_skip_verify: args.tls_insecure_skip_verify,
+    })
+}
+
 fn prom_from_args(args: &ClusterArgs) -> Result<Option<tools::prom::PromClient>> {
     let Some(url) = &args.prometheus_url else {
         return Ok(None);
     };
-    let bearer = match &args.prometheus_token_file {
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("reading the Prometheus token {}", p.display()))?
-                .trim()
-                .to_string(),
-        ),
-        None => None,
+    let auth = match (
+        &args.prometheus_token_file,
+        &args.prometheus_basic_auth_file,
+    ) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give --prometheus-token-file or --prometheus-basic-auth-file, not both")
+        }
+        (Some(p), None) => tools::http::Auth::Bearer(read_secret(p, "Prometheus token")?),
+        (None, Some(p)) => {
+            tools::http::Auth::basic_from_line(&read_secret(p, "Prometheus basic-auth file")?)
+                .with_context(|| p.display().to_string())?
+        }
+        (None, None) => tools::http::Auth::None,
     };
     Ok(Some(tools::prom::PromClient::new(
         &tools::prom::PromConfig {
-            url: url.clone(),
-            bearer,
-            timeout: std::time::Duration::from_secs(30),
+            auth,
+            tls: tls_from_args(args)?,
+            ..tools::prom::PromConfig::new(url.clone())
         },
     )?))
 }
@@ -182,21 +205,16 @@ fn grafana_from_args(args: &ClusterArgs) -> Result<Option<tools::grafana::Grafan
     let Some(url) = &args.grafana_url else {
         return Ok(None);
     };
-    let token = match &args.grafana_token_file {
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("reading the Grafana token {}", p.display()))?
-                .trim()
-                .to_string(),
-        ),
-        None => None,
+    let auth = match &args.grafana_token_file {
+        Some(p) => tools::http::Auth::Bearer(read_secret(p, "Grafana token")?),
+        None => tools::http::Auth::None,
     };
     Ok(Some(tools::grafana::GrafanaClient::new(
         &tools::grafana::GrafanaConfig {
-            url: url.clone(),
-            token,
+            auth,
             org_id: args.grafana_org_id,
-            timeout: std::time::Duration::from_secs(30),
+            tls: tls_from_args(args)?,
+            ..tools::grafana::GrafanaConfig::new(url.clone())
         },
     )?))
 }

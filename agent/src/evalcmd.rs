@@ -57,6 +57,9 @@ async fn one(
         grafana_url: None,
         grafana_token_file: None,
         grafana_org_id: None,
+        prometheus_basic_auth_file: None,
+        tls_ca_file: None,
+        tls_insecure_skip_verify: false,
     })
     .await?;
     let client = crate::local_client(&conn).await?;

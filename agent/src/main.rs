@@ -48,6 +48,9 @@ pub struct ClusterArgs {
     /// File holding a bearer token for Prometheus.
     #[arg(long, env = "KTRIAGE_PROMETHEUS_TOKEN_FILE")]
     pub prometheus_token_file: Option<PathBuf>,
+    /// File holding `user:password` for Prometheus basic auth.
+    #[arg(long, env = "KTRIAGE_PROMETHEUS_BASIC_AUTH_FILE")]
+    pub prometheus_basic_auth_file: Option<PathBuf>,
     /// Grafana for the dashboard tools, e.g. https://grafana.example.com. With --snapshot, the
     /// snapshot's grafana/ dashboards are served by a local Grafana replay.
     #[arg(long, env = "KTRIAGE_GRAFANA_URL")]
@@ -58,6 +61,12 @@ pub struct ClusterArgs {
     /// Grafana organisation id, when not the token's own.
     #[arg(long, env = "KTRIAGE_GRAFANA_ORG_ID")]
     pub grafana_org_id: Option<u64>,
+    /// Extra CA certificates (PEM) to trust for Prometheus and Grafana, besides the system's.
+    #[arg(long, env = "KTRIAGE_TLS_CA_FILE")]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Do not verify Prometheus' and Grafana's TLS certificates (a lab only).
+    #[arg(long, env = "KTRIAGE_TLS_INSECURE_SKIP_VERIFY")]
+    pub tls_insecure_skip_verify: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -721,6 +730,9 @@ async fn run(cli: Cli) -> Result<()> {
                 grafana_url: None,
                 grafana_token_file: None,
                 grafana_org_id: None,
+                prometheus_basic_auth_file: None,
+                tls_ca_file: None,
+                tls_insecure_skip_verify: false,
             };
             let req = agent::Request {
                 question: Some("Why is the LLM gateway returning 503s?".into()),

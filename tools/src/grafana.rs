@@ -20,11 +20,25 @@ use crate::{Error, Result};
 pub struct GrafanaConfig {
     /// Base URL, e.g. `https://grafana.example.com` (with any sub-path Grafana is served under).
     pub url: String,
-    /// A service-account token (sent as `Authorization: Bearer`).
-    pub token: Option<String>,
+    /// A service-account token (`Auth::Bearer`), or basic auth.
+    pub auth: crate::http::Auth,
     /// `X-Grafana-Org-Id`, when not the token's default org.
     pub org_id: Option<u64>,
+    pub tls: crate::http::Tls,
     pub timeout: Duration,
+}
+
+impl GrafanaConfig {
+    /// `url` without authentication, platform TLS roots, a 30 s timeout.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            auth: crate::http::Auth::None,
+            org_id: None,
+            tls: crate::http::Tls::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// A Grafana client: GETs, plus POST `/api/ds/query` which runs datasource queries.
@@ -32,7 +46,7 @@ pub struct GrafanaConfig {
 pub struct GrafanaClient {
     http: reqwest::Client,
     base: String,
-    token: Option<String>,
+    auth: crate::http::Auth,
     org_id: Option<u64>,
 }
 
@@ -74,16 +88,10 @@ impl GrafanaClient {
                 cfg.url
             )));
         }
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| Error::Metrics(format!("cannot build the Grafana client: {e}")))?;
         Ok(Self {
-            http,
+            http: crate::http::client("Grafana", &cfg.tls, cfg.timeout)?,
             base,
-            token: cfg.token.clone(),
+            auth: cfg.auth.clone(),
             org_id: cfg.org_id,
         })
     }
@@ -92,10 +100,8 @@ impl GrafanaClient {
         &self.base
     }
 
-    fn auth(&self, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let mut req = self.auth.apply(req);
         if let Some(o) = self.org_id {
             req = req.header("X-Grafana-Org-Id", o.to_string());
         }
@@ -130,7 +136,7 @@ impl GrafanaClient {
             .unwrap_or_else(|| crate::budget::clip(text.trim(), 200));
         match status.as_u16() {
             401 | 403 => Error::Denied(format!(
-                "Grafana refused {what} ({status}): {msg}; the service-account token needs the Viewer role"
+                "Grafana refused {what} ({status}): {msg}; check --grafana-token-file (a service-account token with the Viewer role)"
             )),
             404 => Error::NotFound(format!("Grafana: {what}: {msg}")),
             400 | 422 => Error::InvalidInput(format!("Grafana rejected {what}: {msg}")),

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod clock;
 mod error;
 pub mod grafana;
+pub mod http;
 pub mod k8s;
 pub mod prom;
 pub mod prom_local;

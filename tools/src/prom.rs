@@ -18,9 +18,21 @@ use crate::{Error, Result};
 pub struct PromConfig {
     /// Base URL, e.g. `http://prometheus.monitoring.svc:9090`.
     pub url: String,
-    /// Bearer token (sent as `Authorization: Bearer`), if the server needs one.
-    pub bearer: Option<String>,
+    pub auth: crate::http::Auth,
+    pub tls: crate::http::Tls,
     pub timeout: Duration,
+}
+
+impl PromConfig {
+    /// `url` without authentication, platform TLS roots, a 30 s timeout.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            auth: crate::http::Auth::None,
+            tls: crate::http::Tls::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// A Prometheus client: GET only.
@@ -28,7 +40,7 @@ pub struct PromConfig {
 pub struct PromClient {
     http: reqwest::Client,
     base: String,
-    bearer: Option<String>,
+    auth: crate::http::Auth,
 }
 
 impl std::fmt::Debug for PromClient {
@@ -56,18 +68,10 @@ impl PromClient {
                 cfg.url
             )));
         }
-        // HTTPS uses rustls with the ring provider (the one kube-rs already links), and the
-        // platform's trust store. Installing the default twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| Error::Metrics(format!("cannot build the Prometheus client: {e}")))?;
         Ok(Self {
-            http,
+            http: crate::http::client("Prometheus", &cfg.tls, cfg.timeout)?,
             base,
-            bearer: cfg.bearer.clone(),
+            auth: cfg.auth.clone(),
         })
     }
 
@@ -76,11 +80,8 @@ impl PromClient {
     }
 
     async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Value> {
-        let mut req = self.http.get(format!("{}{path}", self.base)).query(params);
-        if let Some(t) = &self.bearer {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.map_err(|e| {
+        let req = self.http.get(format!("{}{path}", self.base)).query(params);
+        let resp = self.auth.apply(req).send().await.map_err(|e| {
             Error::Metrics(format!(
                 "Prometheus at {} is unreachable: {}; check --prometheus-url and that the server is up",
                 self.base,
@@ -88,6 +89,12 @@ impl PromClient {
             ))
         })?;
         let status = resp.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(Error::Denied(format!(
+                "Prometheus at {} answered {status}: check --prometheus-token-file or --prometheus-basic-auth-file",
+                self.base
+            )));
+        }
         let body: Value = resp.json().await.map_err(|e| {
             Error::Metrics(format!(
                 "Prometheus at {} answered {status} with a body that is not its API JSON: {e}",

@@ -183,11 +183,7 @@ impl LocalPrometheus {
 
     /// A client for this Prometheus.
     pub fn client(&self) -> Result<PromClient> {
-        PromClient::new(&PromConfig {
-            url: self.url.clone(),
-            bearer: None,
-            timeout: Duration::from_secs(30),
-        })
+        PromClient::new(&PromConfig::new(self.url.clone()))
     }
 }
 

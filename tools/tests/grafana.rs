@@ -46,10 +46,9 @@ async fn start_on(grafana_root: &Path) -> Env {
 
 fn client(url: &str) -> GrafanaClient {
     GrafanaClient::new(&GrafanaConfig {
-        url: url.into(),
-        token: Some("not-a-real-token".into()),
-        org_id: None,
+        auth: tools::http::Auth::Bearer("not-a-real-token".into()),
         timeout: Duration::from_secs(10),
+        ..GrafanaConfig::new(url)
     })
     .expect("client")
 }

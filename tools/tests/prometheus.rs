@@ -64,9 +64,8 @@ async fn bad_promql_unknown_metrics_and_a_down_server_answer_clearly() {
     assert!(a.text.contains("no data"), "{}", a.text);
     drop(prom);
     let dead = tools::prom::PromClient::new(&tools::prom::PromConfig {
-        url: "http://127.0.0.1:9".into(),
-        bearer: None,
         timeout: std::time::Duration::from_secs(2),
+        ..tools::prom::PromConfig::new("http://127.0.0.1:9")
     })
     .expect("client");
     let e = call(

@@ -207,11 +207,7 @@ impl GrafanaReplay {
         let dashboards = load(&snapshot_root.join("grafana"))?;
         let datasources = datasource_uids(&dashboards);
         let prom = match &prometheus_url {
-            Some(url) => Some(PromClient::new(&PromConfig {
-                url: url.clone(),
-                bearer: None,
-                timeout: std::time::Duration::from_secs(30),
-            })?),
+            Some(url) => Some(PromClient::new(&PromConfig::new(url.clone()))?),
             None => None,
         };
         let state = Arc::new(GrafanaState {
