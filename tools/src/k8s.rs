@@ -161,13 +161,35 @@ impl KubeReader {
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
         K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
     {
+        self.list_map(namespace, lp, max, |k| k).await
+    }
+
+    /// [`list`](Self::list), turning each object into `T` as its page arrives, so a cluster-wide
+    /// listing holds one page of full objects at a time, not all of them.
+    pub async fn list_map<K, T>(
+        &self,
+        namespace: Option<&str>,
+        lp: &ListParams,
+        max: usize,
+        mut map: impl FnMut(K) -> T,
+    ) -> Result<(Vec<T>, bool)>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    {
         let kind = K::kind(&());
         self.check_kind(&kind)?;
         match namespace {
             Some(ns) => {
                 self.check_namespace(ns)?;
-                self.paged(Api::<K>::namespaced(self.client.clone(), ns), lp, max)
-                    .await
+                self.paged(
+                    Api::<K>::namespaced(self.client.clone(), ns),
+                    lp,
+                    max,
+                    |_| true,
+                    &mut map,
+                )
+                .await
             }
             None => {
                 if let Some(literal) = self.literal_namespaces() {
@@ -179,6 +201,8 @@ impl KubeReader {
                                 Api::<K>::namespaced(self.client.clone(), &ns),
                                 lp,
                                 max - out.len(),
+                                |_| true,
+                                &mut map,
                             )
                             .await?;
                         out.extend(items);
@@ -190,24 +214,23 @@ impl KubeReader {
                     }
                     return Ok((out, cut));
                 }
-                let (items, cut) = self
-                    .paged(Api::<K>::all(self.client.clone()), lp, max)
-                    .await?;
+                // Cluster-wide, filtered to the profile's namespaces (not refused wholesale).
                 let scope = &self.profile.namespaces;
-                let items = if scope.is_unrestricted() {
-                    items
-                } else {
-                    items
-                        .into_iter()
-                        .filter(|o| {
-                            o.meta()
+                let unrestricted = scope.is_unrestricted();
+                self.paged(
+                    Api::<K>::all(self.client.clone()),
+                    lp,
+                    max,
+                    |o: &K| {
+                        unrestricted
+                            || o.meta()
                                 .namespace
                                 .as_deref()
                                 .is_some_and(|n| scope.allows(n))
-                        })
-                        .collect()
-                };
-                Ok((items, cut))
+                    },
+                    &mut map,
+                )
+                .await
             }
         }
     }
@@ -221,23 +244,30 @@ impl KubeReader {
         let kind = K::kind(&());
         self.check_kind(&kind)?;
         if kind == "Namespace" {
-            let (items, cut) = self
-                .paged(Api::<K>::all(self.client.clone()), lp, max)
-                .await?;
-            let items = items
-                .into_iter()
-                .filter(|o| {
-                    o.meta()
-                        .name
-                        .as_deref()
-                        .is_some_and(|n| self.profile.allows_namespace(n))
-                })
-                .collect();
-            return Ok((items, cut));
+            return self
+                .paged(
+                    Api::<K>::all(self.client.clone()),
+                    lp,
+                    max,
+                    |o: &K| {
+                        o.meta()
+                            .name
+                            .as_deref()
+                            .is_some_and(|n| self.profile.allows_namespace(n))
+                    },
+                    &mut |k| k,
+                )
+                .await;
         }
         self.check_cluster_scoped(&kind)?;
-        self.paged(Api::<K>::all(self.client.clone()), lp, max)
-            .await
+        self.paged(
+            Api::<K>::all(self.client.clone()),
+            lp,
+            max,
+            |_| true,
+            &mut |k| k,
+        )
+        .await
     }
 
     /// The namespaces to visit one by one when the profile lists them literally (no patterns),
@@ -257,7 +287,16 @@ impl KubeReader {
         )
     }
 
-    async fn paged<K>(&self, api: Api<K>, lp: &ListParams, max: usize) -> Result<(Vec<K>, bool)>
+    /// Page through a list: objects `keep` refuses are skipped (not counted against `max`), the
+    /// rest are `map`ped as each page arrives.
+    async fn paged<K, T>(
+        &self,
+        api: Api<K>,
+        lp: &ListParams,
+        max: usize,
+        keep: impl Fn(&K) -> bool,
+        map: &mut impl FnMut(K) -> T,
+    ) -> Result<(Vec<T>, bool)>
     where
         K: Resource + Clone + DeserializeOwned + std::fmt::Debug,
     {
@@ -268,11 +307,11 @@ impl KubeReader {
         loop {
             let page = api.list(&lp).await.map_err(|e| self.annotate(e, &lp))?;
             let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-            for item in page.items {
+            for item in page.items.into_iter().filter(|o| keep(o)) {
                 if out.len() >= max {
                     return Ok((out, true));
                 }
-                out.push(item);
+                out.push(map(item));
             }
             match next {
                 Some(c) => lp.continue_token = Some(c),
@@ -347,22 +386,22 @@ impl KubeReader {
                 Api::<DynamicObject>::all_with(self.client.clone(), ar)
             }
         };
-        let (items, cut) = self.paged(api, lp, max).await?;
         let scope = &self.profile.namespaces;
-        let items = if namespaced && namespace.is_none() && !scope.is_unrestricted() {
-            items
-                .into_iter()
-                .filter(|o| {
-                    o.metadata
+        let filter = namespaced && namespace.is_none() && !scope.is_unrestricted();
+        self.paged(
+            api,
+            lp,
+            max,
+            |o: &DynamicObject| {
+                !filter
+                    || o.metadata
                         .namespace
                         .as_deref()
                         .is_some_and(|n| scope.allows(n))
-                })
-                .collect()
-        } else {
-            items
-        };
-        Ok((items, cut))
+            },
+            &mut |o| o,
+        )
+        .await
     }
 
     /// Get one object of a dynamically discovered type.

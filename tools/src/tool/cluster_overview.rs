@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::events::{EventGroup, group, group_line};
-use super::nodes::{GPU_RESOURCES, count, gpu_requests};
+use super::nodes::{GPU_RESOURCES, count, pod_gpu_requests};
 use super::pod_facts::PodSummary;
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer};
@@ -70,9 +70,13 @@ impl Tool for ClusterOverview {
         let ns = p.namespace.as_deref();
         let clock = ctx.clock();
         let mut gaps = Vec::new();
+        // Each pod is summarised as its page arrives: a cluster-wide list never holds every
+        // full Pod object at once.
         let (pods, _) = ctx
             .kube
-            .list::<Pod>(ns, &ListParams::default(), 100_000)
+            .list_map::<Pod, _>(ns, &ListParams::default(), 100_000, |p| {
+                (PodSummary::of(&p, clock), pod_gpu_requests(&p))
+            })
             .await?;
         let nodes = match ctx
             .kube
@@ -118,7 +122,10 @@ impl Tool for ClusterOverview {
             })
             .filter_map(|n| n.metadata.name.clone())
             .collect();
-        let requested = gpu_requests(&pods);
+        let mut requested: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for (k, n) in pods.iter().flat_map(|p| p.1.iter()) {
+            *requested.entry(k.clone()).or_default() += n;
+        }
         let mut gpus = BTreeMap::new();
         for g in GPU_RESOURCES {
             let cap: i64 = nodes
@@ -154,8 +161,8 @@ impl Tool for ClusterOverview {
         }
 
         let mut by_ns: BTreeMap<String, (usize, Vec<PodSummary>)> = BTreeMap::new();
-        for pod in &pods {
-            let s = PodSummary::of(pod, clock);
+        let pod_count = pods.len();
+        for (s, _) in pods {
             let e = by_ns.entry(s.namespace.clone()).or_default();
             e.0 += 1;
             if s.problem {
@@ -215,7 +222,7 @@ impl Tool for ClusterOverview {
             nodes_not_ready,
             gpus,
             namespaces,
-            pods: pods.len(),
+            pods: pod_count,
             unhealthy,
             healthy,
             warnings,

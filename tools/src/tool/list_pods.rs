@@ -76,17 +76,19 @@ impl Tool for ListPods {
         if !fields.is_empty() {
             lp = lp.fields(&fields.join(","));
         }
-        let (pods, _) = ctx
+        let clock = ctx.clock();
+        // Summarised page by page: never every full Pod object at once.
+        let (mut all, _) = ctx
             .kube
-            .list::<Pod>(p.namespace.as_deref(), &lp, MAX_SCAN)
+            .list_map::<Pod, _>(p.namespace.as_deref(), &lp, MAX_SCAN, |pod| {
+                PodSummary::of(&pod, clock)
+            })
             .await?;
-        if pods.is_empty()
+        if all.is_empty()
             && let Some(ns) = &p.namespace
         {
             ctx.kube.ensure_namespace(ns).await?;
         }
-        let clock = ctx.clock();
-        let mut all: Vec<PodSummary> = pods.iter().map(|p| PodSummary::of(p, clock)).collect();
         let matched = all.len();
         let with_problems = all.iter().filter(|s| s.problem).count();
         if p.problems_only {

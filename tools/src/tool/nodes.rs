@@ -62,27 +62,36 @@ pub fn count(q: Option<&Quantity>) -> i64 {
 pub fn gpu_requests(pods: &[Pod]) -> BTreeMap<(String, String), i64> {
     let mut out = BTreeMap::new();
     for p in pods {
-        let phase = p
-            .status
-            .as_ref()
-            .and_then(|s| s.phase.as_deref())
-            .unwrap_or("");
-        if matches!(phase, "Succeeded" | "Failed") {
-            continue;
+        for (k, n) in pod_gpu_requests(p) {
+            *out.entry(k).or_default() += n;
         }
-        let Some(spec) = &p.spec else { continue };
-        let Some(node) = &spec.node_name else {
-            continue;
-        };
-        for c in &spec.containers {
-            let r = c.resources.as_ref();
-            for g in GPU_RESOURCES {
-                let n = count(r.and_then(|r| r.requests.as_ref()).and_then(|m| m.get(*g))).max(
-                    count(r.and_then(|r| r.limits.as_ref()).and_then(|m| m.get(*g))),
-                );
-                if n > 0 {
-                    *out.entry((node.clone(), g.to_string())).or_default() += n;
-                }
+    }
+    out
+}
+
+/// The GPUs one scheduled, unfinished pod holds: `((node, resource), count)`.
+pub fn pod_gpu_requests(p: &Pod) -> Vec<((String, String), i64)> {
+    let mut out = Vec::new();
+    let phase = p
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("");
+    if matches!(phase, "Succeeded" | "Failed") {
+        return out;
+    }
+    let Some(spec) = &p.spec else { return out };
+    let Some(node) = &spec.node_name else {
+        return out;
+    };
+    for c in &spec.containers {
+        let r = c.resources.as_ref();
+        for g in GPU_RESOURCES {
+            let n = count(r.and_then(|r| r.requests.as_ref()).and_then(|m| m.get(*g))).max(count(
+                r.and_then(|r| r.limits.as_ref()).and_then(|m| m.get(*g)),
+            ));
+            if n > 0 {
+                out.push(((node.clone(), g.to_string()), n));
             }
         }
     }
