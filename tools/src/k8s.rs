@@ -431,6 +431,17 @@ impl KubeReader {
             Some((k, g)) => (k.to_ascii_lowercase(), Some(g.to_string())),
             None => (kind.to_ascii_lowercase(), None),
         };
+        // Built-in GA kinds every cluster serves need no discovery round trip.
+        if want_group.is_none()
+            && let Some(&(group, version, k, plural, namespaced, _)) =
+                crate::snapshot::kinds::BUILTIN.iter().find(|b| {
+                    b.2.eq_ignore_ascii_case(&want) || b.3 == want || b.5.contains(&want.as_str())
+                })
+        {
+            self.check_kind(k)?;
+            let gvk = kube::api::GroupVersionKind::gvk(group, version, k);
+            return Ok((ApiResource::from_gvk_with_plural(&gvk, plural), namespaced));
+        }
         let discovery = self.discovery().await?;
         let mut known = Vec::new();
         for group in discovery.groups() {
