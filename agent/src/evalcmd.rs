@@ -48,20 +48,7 @@ async fn one(
     let started = Instant::now();
     // The same connection `--snapshot` makes: the replay, and a real Prometheus on the
     // scenario's metrics when it is installed (the run's notes say when it is not).
-    let conn = crate::cluster::connect(&crate::ClusterArgs {
-        snapshot: Some(dir.clone()),
-        context: Vec::new(),
-        kubeconfig: None,
-        prometheus_url: None,
-        prometheus_token_file: None,
-        grafana_url: None,
-        grafana_token_file: None,
-        grafana_org_id: None,
-        prometheus_basic_auth_file: None,
-        tls_ca_file: None,
-        tls_insecure_skip_verify: false,
-    })
-    .await?;
+    let conn = crate::cluster::connect(&crate::ClusterArgs::snapshot(dir.clone())).await?;
     let client = crate::local_client(&conn).await?;
     let alert = match &scenario.alert {
         Some(text) => Some(

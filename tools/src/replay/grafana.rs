@@ -219,24 +219,8 @@ impl GrafanaReplay {
             clock,
             log: Mutex::new(Vec::new()),
         });
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| Error::Replay(format!("cannot listen on {listen}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::Replay(format!("listener address: {e}")))?;
         let app = Router::new().fallback(handle).with_state(state.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "grafana replay stopped");
-            }
-        });
+        let (addr, tx) = super::serve(listen, app, "grafana replay").await?;
         tracing::info!(%addr, dashboards = state.dashboards.len(), "grafana replay listening");
         Ok(Self {
             addr,

@@ -92,24 +92,8 @@ impl ReplayServer {
             log: Mutex::new(RequestLog::default()),
             faults: Mutex::new(Vec::new()),
         });
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| Error::Replay(format!("cannot listen on {listen}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::Replay(format!("listener address: {e}")))?;
         let app = Router::new().fallback(handle).with_state(state.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "replay server stopped");
-            }
-        });
+        let (addr, tx) = serve(listen, app, "replay server").await?;
         tracing::info!(%addr, objects = state.snapshot.object_count(), "replay server listening");
         Ok(Self {
             addr,
@@ -197,6 +181,32 @@ impl ReplayServer {
             .map_err(|e| Error::Replay(format!("replay url: {e}")))?;
         Ok(kube::Config::new(uri))
     }
+}
+
+/// Bind `listen` and serve `app` on a task until the returned sender is used or dropped.
+pub(crate) async fn serve(
+    listen: SocketAddr,
+    app: Router,
+    what: &'static str,
+) -> Result<(SocketAddr, tokio::sync::oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::Replay(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Replay(format!("listener address: {e}")))?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "{what} stopped");
+        }
+    });
+    Ok((addr, tx))
 }
 
 impl Drop for ReplayServer {

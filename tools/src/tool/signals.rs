@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer};
-use crate::prom::{SeriesSummary, summarize};
+use crate::prom::{SeriesSummary, series_lines, summarize};
 use crate::{Clock, Error, Result};
 
 /// One curated signal, as `tools/signals.yaml` defines it.
@@ -197,19 +197,10 @@ impl Tool for Signals {
                 a.signal.name, a.signal.what, a.total_series
             ));
             for s in a.series.iter().take(4) {
-                w.line(format!(
-                    "  {}  last {}  max {}  mean {}  {}{}",
-                    s.labels,
-                    s.last,
-                    s.max,
-                    s.mean,
-                    s.trend,
-                    if s.changes.is_empty() {
-                        String::new()
-                    } else {
-                        format!("  changes {}", s.changes.join("; "))
-                    }
-                ));
+                // The summary line only; the points stay in the structured answer.
+                if let Some(summary) = series_lines(s).into_iter().next() {
+                    w.line(format!("  {summary}"));
+                }
             }
         }
         if !zero.is_empty() {
