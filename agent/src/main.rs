@@ -297,7 +297,8 @@ async fn with_model(
             if show {
                 eprint!("\r\x1b[2K model: {} is reviewing the findings", m.name());
             }
-            agent::model::refine(m, client, d, limits).await
+            let on = show.then(live_model_status);
+            agent::model::refine_with(m, client, d, limits, on).await
         }
         (None, why) => {
             let mut d = d;
@@ -307,6 +308,53 @@ async fn with_model(
             d
         }
     }
+}
+
+/// A status line on stderr that follows the model as it works: prompt reading, the reply as it
+/// is written (its last characters, control characters blanked: model output is untrusted),
+/// and each tool call on a line of its own.
+fn live_model_status() -> agent::model::OnLoopEvent {
+    use agent::model::{LoopEvent, ModelEvent};
+    // (step, tokens written, the reply's tail)
+    let written = std::sync::Mutex::new((0usize, 0usize, String::new()));
+    std::sync::Arc::new(move |e: LoopEvent<'_>| match e {
+        LoopEvent::Model {
+            step,
+            event: ModelEvent::Prefill { done, total },
+        } => eprint!("\r\x1b[2K model step {step}: reading {done}/{total} prompt tokens"),
+        LoopEvent::Model {
+            step,
+            event: ModelEvent::Token(t),
+        } => {
+            let Ok(mut w) = written.lock() else { return };
+            if w.0 != step {
+                *w = (step, 0, String::new());
+            }
+            w.1 += 1;
+            w.2.extend(t.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            let excess = w.2.chars().count().saturating_sub(60);
+            if excess > 0 {
+                let cut = w.2.char_indices().nth(excess).map_or(0, |(i, _)| i);
+                w.2.drain(..cut);
+            }
+            eprint!("\r\x1b[2K model step {step}: {} tokens  …{}", w.1, w.2);
+        }
+        LoopEvent::ToolCall {
+            step,
+            name,
+            arguments,
+        } => {
+            let args: String = arguments
+                .to_string()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            eprintln!(
+                "\r\x1b[2K model step {step} called {name} {}",
+                tools::budget::clip(&args, 120)
+            );
+        }
+    })
 }
 
 async fn run_diagnose(

@@ -33,6 +33,43 @@ pub struct ToolDef {
     pub input_schema: Value,
 }
 
+/// What a model is doing while it answers, for a live status line. Never part of the answer.
+#[derive(Debug, Clone, Copy)]
+pub enum ModelEvent<'a> {
+    /// Reading the prompt: `done` of `total` tokens (the in-process engine).
+    Prefill { done: usize, total: usize },
+    /// A piece of the reply as it is generated.
+    Token(&'a str),
+}
+
+/// Where a backend streams its [`ModelEvent`]s.
+#[derive(Clone)]
+pub struct OnEvent(pub std::sync::Arc<dyn Fn(ModelEvent<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for OnEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnEvent(..)")
+    }
+}
+
+/// What the model loop is doing, as it happens: a model's events within a step, and each tool
+/// call the model makes (so a terminal can show them live).
+#[derive(Debug, Clone, Copy)]
+pub enum LoopEvent<'a> {
+    Model {
+        step: usize,
+        event: ModelEvent<'a>,
+    },
+    ToolCall {
+        step: usize,
+        name: &'a str,
+        arguments: &'a Value,
+    },
+}
+
+/// Where [`refine_with`] reports its [`LoopEvent`]s.
+pub type OnLoopEvent = std::sync::Arc<dyn Fn(LoopEvent<'_>) + Send + Sync>;
+
 /// One request to a model.
 #[derive(Debug, Clone)]
 pub struct ChatRequest {
@@ -45,6 +82,8 @@ pub struct ChatRequest {
     /// The tools stay described (so a cached prompt stays valid) but the reply must be the
     /// final answer.
     pub answer_only: bool,
+    /// Where to stream progress and reply tokens, if anywhere.
+    pub on_event: Option<OnEvent>,
 }
 
 /// What a model answers: a tool call, or its final text (JSON when a schema was given).
@@ -288,15 +327,30 @@ fn brief(d: &Diagnosis, limits: &LoopLimits) -> String {
 /// Let `model` refine a rules-only diagnosis: it may call tools (step limit, duplicate-call
 /// guard, output cut and fenced as untrusted data), then answer a [`Verdict`]. The result is
 /// verified; on any model failure the rules' diagnosis stands, with the failure noted as a gap.
+/// Tools that gather no evidence, so the model is not offered them (each costs prompt tokens).
+const NOT_FOR_THE_MODEL: &[&str] = &["grafana_draft_dashboard"];
+
 pub async fn refine<M: ChatModel>(
+    model: &M,
+    client: &McpClient,
+    d: Diagnosis,
+    limits: LoopLimits,
+) -> Diagnosis {
+    refine_with(model, client, d, limits, None).await
+}
+
+/// [`refine`], reporting each step's model events and tool calls as they happen.
+pub async fn refine_with<M: ChatModel>(
     model: &M,
     client: &McpClient,
     mut d: Diagnosis,
     limits: LoopLimits,
+    on: Option<OnLoopEvent>,
 ) -> Diagnosis {
     let tools: Vec<ToolDef> = match client.list_tools().await {
         Ok(t) => t
             .into_iter()
+            .filter(|t| !NOT_FOR_THE_MODEL.contains(&t.name.as_ref()))
             .map(|t| ToolDef {
                 name: t.name.to_string(),
                 description: t.description.map(|d| d.to_string()).unwrap_or_default(),
@@ -338,12 +392,19 @@ pub async fn refine<M: ChatModel>(
     let mut verdict: Option<Verdict> = None;
     for step in 0..=limits.max_steps {
         let last = step == limits.max_steps || repeated;
+        let on_event = on.clone().map(|on| {
+            let step = step + 1;
+            OnEvent(std::sync::Arc::new(move |event: ModelEvent<'_>| {
+                on(LoopEvent::Model { step, event })
+            }))
+        });
         let req = ChatRequest {
             messages: messages.clone(),
             tools: tools.clone(),
             response_schema: Some(answer_schema.clone()),
             max_tokens: limits.max_tokens_per_step,
             answer_only: last,
+            on_event,
         };
         d.usage.model_replies += 1;
         let (reply, usage) = match model.chat(&req).await {
@@ -377,6 +438,13 @@ pub async fn refine<M: ChatModel>(
                 } else {
                     seen_calls.push(key);
                     d.usage.tool_calls += 1;
+                    if let Some(on) = &on {
+                        on(LoopEvent::ToolCall {
+                            step: step + 1,
+                            name: &name,
+                            arguments: &arguments,
+                        });
+                    }
                     match client.call(&name, arguments.clone()).await {
                         Ok(r) => {
                             d.usage.tool_tokens += tools::budget::estimate_tokens(&r.text);

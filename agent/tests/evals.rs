@@ -86,6 +86,18 @@ fn agent_mode_smoke_with_the_tiny_model() {
         row["model_replies"].as_u64().unwrap_or(0) >= 1,
         "the model was asked: {row}"
     );
+    // The model did its part: no gap says it failed (a failure leaves the rules' answer, which
+    // would still pass).
+    let gaps = row["diagnosis"]["gaps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !gaps
+            .iter()
+            .any(|g| g.as_str().is_some_and(|g| g.starts_with("model "))),
+        "the model step failed: {gaps:?}"
+    );
     let invalid = row["model_invalid"].as_u64().unwrap_or(u64::MAX);
     assert_eq!(invalid, 0, "every reply decoded: {row}");
 }

@@ -169,6 +169,7 @@ async fn constrained_replies_always_parse_and_validate() {
     ];
     for (i, q) in questions.iter().enumerate() {
         for answer_only in [false, true] {
+            let streamed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
             let req = ChatRequest {
                 messages: vec![
                     Message {
@@ -188,12 +189,27 @@ async fn constrained_replies_always_parse_and_validate() {
                 }),
                 max_tokens: 512,
                 answer_only,
+                on_event: Some(agent::model::OnEvent(std::sync::Arc::new({
+                    let streamed = streamed.clone();
+                    move |e| {
+                        if let agent::model::ModelEvent::Token(t) = e
+                            && let Ok(mut s) = streamed.lock()
+                        {
+                            s.push_str(t);
+                        }
+                    }
+                }))),
             };
+            if let Ok(mut s) = streamed.lock() {
+                s.clear();
+            }
             let (reply, usage) = model
                 .chat(&req)
                 .await
                 .unwrap_or_else(|e| panic!("question {i} (answer_only {answer_only}): {e}"));
             assert!(usage.completion_tokens > 0);
+            let streamed_text = streamed.lock().map(|s| s.clone()).unwrap_or_default();
+            assert!(!streamed_text.is_empty(), "the reply was streamed");
             match reply {
                 ChatReply::ToolCall { name, arguments } => {
                     assert!(!answer_only, "a tool call when only an answer was allowed");
@@ -206,6 +222,11 @@ async fn constrained_replies_always_parse_and_validate() {
                 ChatReply::Final(text) => {
                     let v: agent::model::Verdict = serde_json::from_str(&text)
                         .unwrap_or_else(|e| panic!("not a verdict ({e}): {text}"));
+                    assert_eq!(
+                        serde_json::from_str::<Value>(&streamed_text).ok(),
+                        serde_json::from_str::<Value>(&text).ok(),
+                        "the streamed tokens are the reply"
+                    );
                     assert!(!v.causes.is_empty());
                     for c in &v.causes {
                         assert!(agent::verify::CATEGORIES.contains(&c.category.as_str()));

@@ -88,6 +88,7 @@ async fn replies_from_llama_cpp_server_parse_under_the_schema() {
     let evidence = vec!["ev-1".to_string(), "ev-2".to_string()];
     let resources = vec!["llm-serving/Deployment/vllm-llama".to_string()];
     for answer_only in [false, true] {
+        let pieces = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let req = ChatRequest {
             messages: vec![
                 Message {
@@ -103,9 +104,21 @@ async fn replies_from_llama_cpp_server_parse_under_the_schema() {
             response_schema: Some(agent::model::verdict_schema_for(&evidence, &resources, true)),
             max_tokens: 400,
             answer_only,
+            on_event: Some(agent::model::OnEvent(std::sync::Arc::new({
+                let pieces = pieces.clone();
+                move |e| {
+                    if let agent::model::ModelEvent::Token(_) = e {
+                        pieces.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }))),
         };
         let (reply, usage) = model.chat(&req).await.expect("a reply");
         assert!(usage.completion_tokens > 0, "{usage:?}");
+        assert!(
+            pieces.load(std::sync::atomic::Ordering::Relaxed) > 0,
+            "the reply was streamed"
+        );
         match reply {
             ChatReply::ToolCall { name, .. } => {
                 assert!(!answer_only);
@@ -138,6 +151,7 @@ async fn a_down_endpoint_is_a_clear_error_after_retries() {
         response_schema: None,
         max_tokens: 8,
         answer_only: false,
+        on_event: None,
     };
     let e = model.chat(&req).await.expect_err("nothing listens");
     assert!(e.to_string().contains(&format!("127.0.0.1:{port}")), "{e}");

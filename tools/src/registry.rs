@@ -43,8 +43,46 @@ fn schema<T: JsonSchema>() -> Value {
         m.remove("$schema");
         m.remove("title");
     }
+    inline_refs(&mut v);
     trim_schema(&mut v);
     v
+}
+
+/// Replace every `{"$ref": "#/$defs/X"}` by X itself and drop `$defs`, so each schema stands
+/// alone: clients and grammar compilers that embed a tool's schema inside a larger one (the
+/// agent's reply schema does) cannot follow a reference to the root it no longer has.
+fn inline_refs(v: &mut Value) {
+    let defs = v
+        .as_object_mut()
+        .and_then(|m| m.remove("$defs"))
+        .and_then(|d| d.as_object().cloned())
+        .unwrap_or_default();
+    fn walk(v: &mut Value, defs: &serde_json::Map<String, Value>, depth: usize) {
+        if let Some(name) = v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            && let Some(def) = defs.get(name)
+            && depth < 8
+        {
+            let mut def = def.clone();
+            // Keep what sat beside the `$ref` (a description).
+            if let (Some(m), Some(d)) = (v.as_object(), def.as_object_mut()) {
+                for (k, x) in m.iter().filter(|(k, _)| *k != "$ref") {
+                    d.entry(k.clone()).or_insert_with(|| x.clone());
+                }
+            }
+            *v = def;
+            walk(v, defs, depth + 1);
+            return;
+        }
+        match v {
+            Value::Object(m) => m.values_mut().for_each(|x| walk(x, defs, depth)),
+            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, defs, depth)),
+            _ => {}
+        }
+    }
+    walk(v, &defs, 0);
 }
 
 /// Drop what costs a model tokens and tells it nothing: `"default": null` on optional fields,

@@ -65,5 +65,11 @@ fn tools_list_contract() {
         "tools/list is {tokens} tokens; keep it under 4,000 (peers: 16k-29k)"
     );
     eprintln!("tools/list: {} tools, {tokens} tokens", list.len());
+    // Every schema stands alone: the agent embeds input schemas in its reply grammar, where a
+    // `$ref` to a root `$defs` would dangle.
+    for t in tools::registry::tools() {
+        let both = format!("{}{}", t.input_schema, t.output_schema);
+        assert!(!both.contains("$ref"), "{} has a $ref", t.name);
+    }
     insta::assert_json_snapshot!("tools_list", list);
 }

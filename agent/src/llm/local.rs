@@ -13,7 +13,9 @@ use super::EngineOptions;
 use super::constrain::Grammars;
 use super::engine::{Engine, GenOptions, Progress, Sampler};
 use super::template::TemplateMessage;
-use crate::model::{ChatModel, ChatReply, ChatRequest, ChatUsage, ModelError, Role, ToolDef};
+use crate::model::{
+    ChatModel, ChatReply, ChatRequest, ChatUsage, ModelError, ModelEvent, Role, ToolDef,
+};
 
 /// Cumulative figures of one model across calls.
 #[derive(Debug, Clone, Copy, Default)]
@@ -257,7 +259,15 @@ impl ChatModel for LocalModel {
             };
             let constrained = constraint.is_some();
             let mut shown = false;
+            let on_event = req.on_event.clone();
             let mut report = |p: Progress<'_>| {
+                if let Some(on) = &on_event {
+                    (on.0)(match p {
+                        Progress::Prefill { done, total } => ModelEvent::Prefill { done, total },
+                        Progress::Token(t) => ModelEvent::Token(t),
+                    });
+                    return;
+                }
                 if !progress {
                     return;
                 }

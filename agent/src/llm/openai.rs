@@ -108,6 +108,7 @@ impl OpenAiModel {
     async fn once(
         &self,
         body: &Value,
+        on_event: Option<&crate::model::OnEvent>,
     ) -> Result<(String, Option<(String, Value)>, ChatUsage), (bool, ModelError, Option<Duration>)>
     {
         let url = format!("{}/chat/completions", self.cfg.url.trim_end_matches('/'));
@@ -197,6 +198,9 @@ impl OpenAiModel {
                 let delta = &v["choices"][0]["delta"];
                 if let Some(c) = delta["content"].as_str() {
                     content.push_str(c);
+                    if let Some(on) = on_event {
+                        (on.0)(crate::model::ModelEvent::Token(c));
+                    }
                 }
                 if let Some(calls) = delta["tool_calls"].as_array() {
                     for c in calls {
@@ -231,7 +235,7 @@ impl ChatModel for OpenAiModel {
         let mut attempt = 0;
         let (content, native, mut usage) = loop {
             attempt += 1;
-            match self.once(&body).await {
+            match self.once(&body, req.on_event.as_ref()).await {
                 Ok(r) => break r,
                 Err((_, e, _))
                     if body.get("response_format").is_some()
