@@ -401,3 +401,29 @@ async fn mcp_grafana_reads_the_replay_as_it_reads_grafana() {
     // Everything it did was a read.
     assert!(env.grafana.requests().iter().all(|r| !r.mutating));
 }
+
+#[tokio::test]
+async fn without_metrics_dashboards_still_read_and_panels_say_why_not() {
+    let k8s = common::start(&common::demo()).await;
+    let grafana = GrafanaReplay::start(
+        &common::demo(),
+        k8s.server.clock(),
+        None,
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("grafana replay starts without Prometheus");
+    let ctx = k8s.ctx.clone().with_grafana(Some(client(&grafana.url())));
+    let d = call(&ctx, "grafana_dashboard", json!({"uid": "llm-gateway"}))
+        .await
+        .expect("dashboard");
+    assert!(d.text.contains("#10 KV cache usage"), "{}", d.text);
+    let e = call(
+        &ctx,
+        "grafana_panel_data",
+        json!({"uid": "llm-gateway", "panel_id": 10}),
+    )
+    .await
+    .expect_err("no datasource data");
+    assert!(e.to_string().contains("no metrics/"), "{e}");
+}

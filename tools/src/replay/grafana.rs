@@ -215,7 +215,11 @@ impl GrafanaReplay {
             datasources,
             prom,
             prom_url: prometheus_url,
-            proxy: reqwest::Client::new(),
+            proxy: crate::http::client(
+                "the Grafana replay's datasource proxy",
+                &crate::http::Tls::default(),
+                std::time::Duration::from_secs(30),
+            )?,
             clock,
             log: Mutex::new(Vec::new()),
         });
