@@ -62,7 +62,9 @@ pub async fn diagnose(
 }
 
 /// Point the human at the Grafana panels whose queries name the top cause's namespace or
-/// resource (the dashboard with most such panels), with a link to the first.
+/// resource (the dashboard with most such panels), with a link to the first. Dashboards are
+/// named by uid and panels by id, never by their titles: titles are free text read from
+/// Grafana, and next steps carry no text read from outside (ARCHITECTURE.md).
 fn dashboard_step(facts: &investigate::Facts, top: Option<&diagnosis::Cause>) -> Option<NextStep> {
     let top = top?;
     let mut parts = top.resource.split('/');
@@ -78,6 +80,14 @@ fn dashboard_step(facts: &investigate::Facts, top: Option<&diagnosis::Cause>) ->
     facts
         .dashboards
         .iter()
+        // A uid is an identifier; one that is not is not repeated.
+        .filter(|d| {
+            !d.uid.is_empty()
+                && d.uid.len() <= 64
+                && d.uid
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
         .map(|d| {
             let panels: Vec<&tools::grafana::PanelInfo> = d
                 .panels
@@ -89,23 +99,28 @@ fn dashboard_step(facts: &investigate::Facts, top: Option<&diagnosis::Cause>) ->
         .filter(|(_, p)| !p.is_empty())
         .max_by_key(|(_, p)| p.len())
         .map(|(d, panels)| {
-            let titles: Vec<String> = panels
+            let ids: Vec<String> = panels
                 .iter()
-                .take(4)
-                .map(|p| format!("\"{}\"", p.title))
+                .take(6)
+                .map(|p| format!("#{}", p.id))
                 .collect();
             NextStep {
                 action: format!(
-                    "Look at the Grafana dashboard \"{}\": {} over the incident window",
-                    d.title,
-                    titles.join(", ")
+                    "Look at Grafana dashboard {}, panel{} {}, over the incident window",
+                    d.uid,
+                    if ids.len() > 1 { "s" } else { "" },
+                    ids.join(", ")
                 ),
-                command: Some(format!(
-                    "{}{}viewPanel={}&from=now-1h&to=now",
-                    d.url,
-                    if d.url.contains('?') { "&" } else { "?" },
-                    panels[0].id
-                )),
+                // A link only when it is one: no spaces or control characters.
+                command: (d.url.starts_with("http") && d.url.chars().all(|c| c.is_ascii_graphic()))
+                    .then(|| {
+                        format!(
+                            "{}{}viewPanel={}&from=now-1h&to=now",
+                            d.url,
+                            if d.url.contains('?') { "&" } else { "?" },
+                            panels[0].id
+                        )
+                    }),
             }
         })
 }

@@ -251,14 +251,14 @@ fn the_diagnosis_links_the_grafana_panels_of_the_top_cause() {
             s["action"]
                 .as_str()
                 .unwrap_or("")
-                .contains("Grafana dashboard \"LLM Gateway\"")
+                .contains("Grafana dashboard llm-gateway")
         })
         .unwrap_or_else(|| panic!("no Grafana step: {}", d["next_steps"]));
     assert!(
         step["action"]
             .as_str()
             .unwrap_or("")
-            .contains("\"Container restarts (15m)\""),
+            .contains("panels #7, #8, #9, #10"),
         "{step}"
     );
     let link = step["command"].as_str().unwrap_or("");
