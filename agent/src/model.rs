@@ -324,12 +324,29 @@ fn brief(d: &Diagnosis, limits: &LoopLimits) -> String {
     s
 }
 
+/// Tools that gather no evidence, so no model is offered them (each costs prompt tokens).
+const NOT_FOR_THE_MODEL: &[&str] = &["grafana_draft_dashboard"];
+
+/// The tools an advisor (a model too small to re-rank) is offered: the core reads. Every tool
+/// offered is a signature in the prompt, and on a CPU each prompt token costs time; a reviewer
+/// gets them all.
+const ADVISOR_TOOLS: &[&str] = &[
+    "cluster_overview",
+    "list_pods",
+    "describe",
+    "events",
+    "pod_logs",
+    "rollout_history",
+    "gateway_routes",
+    "nodes",
+    "workload_health",
+    "prom_query",
+    "signals",
+];
+
 /// Let `model` refine a rules-only diagnosis: it may call tools (step limit, duplicate-call
 /// guard, output cut and fenced as untrusted data), then answer a [`Verdict`]. The result is
 /// verified; on any model failure the rules' diagnosis stands, with the failure noted as a gap.
-/// Tools that gather no evidence, so the model is not offered them (each costs prompt tokens).
-const NOT_FOR_THE_MODEL: &[&str] = &["grafana_draft_dashboard"];
-
 pub async fn refine<M: ChatModel>(
     model: &M,
     client: &McpClient,
@@ -351,6 +368,7 @@ pub async fn refine_with<M: ChatModel>(
         Ok(t) => t
             .into_iter()
             .filter(|t| !NOT_FOR_THE_MODEL.contains(&t.name.as_ref()))
+            .filter(|t| model.may_rerank() || ADVISOR_TOOLS.contains(&t.name.as_ref()))
             .map(|t| ToolDef {
                 name: t.name.to_string(),
                 description: t.description.map(|d| d.to_string()).unwrap_or_default(),
