@@ -58,18 +58,8 @@ pub fn count(q: Option<&Quantity>) -> i64 {
         .map_or(0, |f| f as i64)
 }
 
-/// Sum of GPU requests (or limits, which GPUs default to) of running or pending pods, per node.
-pub fn gpu_requests(pods: &[Pod]) -> BTreeMap<(String, String), i64> {
-    let mut out = BTreeMap::new();
-    for p in pods {
-        for (k, n) in pod_gpu_requests(p) {
-            *out.entry(k).or_default() += n;
-        }
-    }
-    out
-}
-
-/// The GPUs one scheduled, unfinished pod holds: `((node, resource), count)`.
+/// The GPUs one scheduled, unfinished pod holds: `((node, resource), count)`, counting requests
+/// or limits (GPUs default one to the other).
 pub fn pod_gpu_requests(p: &Pod) -> Vec<((String, String), i64)> {
     let mut out = Vec::new();
     let phase = p
@@ -235,17 +225,28 @@ impl Tool for Nodes {
             Some(n) => ListParams::default().fields(&format!("spec.nodeName={n}")),
             None => ListParams::default(),
         };
-        let pods = match ctx.kube.list::<Pod>(None, &pods_lp, 100_000).await {
+        // Each pod reduced to its node and GPU requests as its page arrives.
+        let pods = match ctx
+            .kube
+            .list_map::<Pod, _>(None, &pods_lp, 100_000, |p| {
+                let node = p.spec.as_ref().and_then(|s| s.node_name.clone());
+                (node, pod_gpu_requests(&p))
+            })
+            .await
+        {
             Ok((pods, _)) => pods,
             Err(e) => {
                 tracing::warn!(error = %e, "nodes: cannot list pods; GPU requests unknown");
                 Vec::new()
             }
         };
-        let requested = gpu_requests(&pods);
+        let mut requested: BTreeMap<(String, String), i64> = BTreeMap::new();
         let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
-        for p in &pods {
-            if let Some(n) = p.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
+        for (node, gpus) in &pods {
+            for (k, n) in gpus {
+                *requested.entry(k.clone()).or_default() += n;
+            }
+            if let Some(n) = node {
                 *per_node.entry(n).or_default() += 1;
             }
         }
