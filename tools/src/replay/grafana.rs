@@ -442,24 +442,21 @@ fn route(state: &GrafanaState, path: &str, query: &str) -> Response {
                     None => message(404, "Dashboard not found"),
                 };
             }
+            // By uid, by name (each is named after its uid, but the default `Prometheus`), or by
+            // id (its place in the list, from 1).
+            let by_name = path
+                .strip_prefix("/api/datasources/name/")
+                .map(|n| if n == "Prometheus" { "prometheus" } else { n });
             let ds = path
                 .strip_prefix("/api/datasources/uid/")
-                .or_else(|| path.strip_prefix("/api/datasources/name/"))
+                .or(by_name)
                 .map(str::to_string)
                 .or_else(|| {
                     let id: usize = path.strip_prefix("/api/datasources/")?.parse().ok()?;
                     state.datasources.get(id.checked_sub(1)?).cloned()
                 });
             match ds {
-                Some(uid)
-                    if state.datasources.contains(&uid)
-                        || (uid == "Prometheus" && path.contains("/name/")) =>
-                {
-                    let uid = if uid == "Prometheus" {
-                        "prometheus".to_string()
-                    } else {
-                        uid
-                    };
+                Some(uid) if state.datasources.contains(&uid) => {
                     json_response(200, &datasource_json(state, &uid))
                 }
                 Some(_) => message(404, "Data source not found"),
