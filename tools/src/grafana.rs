@@ -186,7 +186,9 @@ impl GrafanaClient {
 
     /// The dashboard model and its meta, as `GET /api/dashboards/uid/:uid` returns them.
     pub async fn dashboard(&self, uid: &str) -> Result<(Value, Value)> {
-        if uid.is_empty() || uid.contains('/') || uid.len() > 128 {
+        // Grafana uids are letters, digits, `-` and `_`; anything else would change the path.
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if uid.is_empty() || uid.len() > 128 || !uid.chars().all(plain) {
             return Err(Error::InvalidInput(format!(
                 "`{uid}` is not a dashboard uid (find uids with grafana_search)"
             )));
