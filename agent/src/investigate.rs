@@ -109,6 +109,38 @@ impl Reader<'_> {
         self.call_or_absent(tool, args, false).await
     }
 
+    /// A source that may not be configured (Prometheus, Grafana): its failure is one gap,
+    /// `"{what} not read: ..."`. `None` when it failed, `Some(None)` when it answered but the
+    /// answer could not be read.
+    async fn call_source<T: DeserializeOwned>(
+        &mut self,
+        tool: &str,
+        args: Value,
+        what: &str,
+    ) -> Option<Option<T>> {
+        (self.progress)(tool);
+        self.calls += 1;
+        match self.client.call(tool, args).await {
+            Ok(reply) if !reply.is_error => {
+                self.tokens += tools::budget::estimate_tokens(&reply.text);
+                Some(
+                    reply
+                        .structured
+                        .and_then(|v| serde_json::from_value(v).ok()),
+                )
+            }
+            Ok(reply) => {
+                self.gaps
+                    .push(format!("{what} not read: {}", first_line(&reply.text)));
+                None
+            }
+            Err(e) => {
+                self.gaps.push(format!("{what} not read: {e}"));
+                None
+            }
+        }
+    }
+
     /// `list_objects` for a kind that may not be installed (a CRD): an unknown kind is a fact
     /// about the cluster ("no cert-manager here"), not a gap in the investigation.
     async fn list_optional(&mut self, kind: &str) -> Option<list_objects::Output> {
@@ -607,30 +639,21 @@ pub async fn gather(
     // or unreachable is said once, as a gap.
     let mut metrics = Vec::new();
     let mut metrics_read = false;
-    (r.progress)("signals");
-    r.calls += 1;
-    match r.client.call("signals", json!({"minutes": 60})).await {
-        Ok(reply) if !reply.is_error => {
-            metrics_read = true;
-            r.tokens += tools::budget::estimate_tokens(&reply.text);
-            if let Some(o) = reply
-                .structured
-                .and_then(|v| serde_json::from_value::<tools::tool::signals::Output>(v).ok())
-            {
-                metrics = o
-                    .answers
-                    .into_iter()
-                    .map(|a| MetricFact {
-                        signal: a.signal,
-                        series: a.series,
-                    })
-                    .collect();
-            }
+    if let Some(answer) = r
+        .call_source::<tools::tool::signals::Output>("signals", json!({"minutes": 60}), "metrics")
+        .await
+    {
+        metrics_read = true;
+        if let Some(o) = answer {
+            metrics = o
+                .answers
+                .into_iter()
+                .map(|a| MetricFact {
+                    signal: a.signal,
+                    series: a.series,
+                })
+                .collect();
         }
-        Ok(reply) => r
-            .gaps
-            .push(format!("metrics not read: {}", first_line(&reply.text))),
-        Err(e) => r.gaps.push(format!("metrics not read: {e}")),
     }
 
     let dashboards = read_dashboards(&mut r, &focus).await;
@@ -665,28 +688,11 @@ pub async fn gather(
 /// (the first three when there are no more than three), each summarised. A next step then points
 /// the human at their panels.
 async fn read_dashboards(r: &mut Reader<'_>, focus: &[String]) -> Vec<grafana_dashboard::Output> {
-    (r.progress)("grafana_search");
-    r.calls += 1;
-    let found = match r.client.call("grafana_search", json!({"limit": 50})).await {
-        Ok(reply) if !reply.is_error => {
-            r.tokens += tools::budget::estimate_tokens(&reply.text);
-            match reply
-                .structured
-                .and_then(|v| serde_json::from_value::<grafana_search::Output>(v).ok())
-            {
-                Some(found) => found,
-                None => return Vec::new(),
-            }
-        }
-        Ok(reply) => {
-            r.gaps
-                .push(format!("dashboards not read: {}", first_line(&reply.text)));
-            return Vec::new();
-        }
-        Err(e) => {
-            r.gaps.push(format!("dashboards not read: {e}"));
-            return Vec::new();
-        }
+    let Some(Some(found)) = r
+        .call_source::<grafana_search::Output>("grafana_search", json!({"limit": 50}), "dashboards")
+        .await
+    else {
+        return Vec::new();
     };
     let score = |h: &tools::grafana::SearchHit| -> usize {
         let mut words: Vec<String> = h

@@ -13,14 +13,18 @@ fn prometheus() -> LocalPrometheus {
         .expect("the demo scenario has metrics")
 }
 
+/// The replay's tool context, reading metrics from `prom`.
+fn with_prom(env: &common::Env, prom: &LocalPrometheus) -> tools::tool::ToolContext {
+    env.ctx
+        .clone()
+        .with_prom(Some(prom.client().expect("client")))
+}
+
 #[tokio::test]
 async fn prom_query_summarises_a_range_with_its_change_points() {
     let prom = prometheus();
     let env = common::start(&common::demo()).await;
-    let ctx = env
-        .ctx
-        .clone()
-        .with_prom(Some(prom.client().expect("client")));
+    let ctx = with_prom(&env, &prom);
     let a = call(
         &ctx,
         "prom_query",
@@ -47,10 +51,7 @@ async fn prom_query_summarises_a_range_with_its_change_points() {
 async fn bad_promql_unknown_metrics_and_a_down_server_answer_clearly() {
     let prom = prometheus();
     let env = common::start(&common::demo()).await;
-    let ctx = env
-        .ctx
-        .clone()
-        .with_prom(Some(prom.client().expect("client")));
+    let ctx = with_prom(&env, &prom);
     let e = call(&ctx, "prom_query", json!({"query": "sum(rate(x[5m]"}))
         .await
         .expect_err("syntax error");
@@ -86,10 +87,7 @@ async fn bad_promql_unknown_metrics_and_a_down_server_answer_clearly() {
 async fn prom_metrics_finds_real_names_with_series_counts() {
     let prom = prometheus();
     let env = common::start(&common::demo()).await;
-    let ctx = env
-        .ctx
-        .clone()
-        .with_prom(Some(prom.client().expect("client")));
+    let ctx = with_prom(&env, &prom);
     let a = call(&ctx, "prom_metrics", json!({"pattern": "vllm:.*"}))
         .await
         .expect("prom_metrics");
@@ -116,10 +114,7 @@ async fn prom_metrics_finds_real_names_with_series_counts() {
 async fn signals_answer_the_curated_queries_and_name_the_missing_exporters() {
     let prom = prometheus();
     let env = common::start(&common::demo()).await;
-    let ctx = env
-        .ctx
-        .clone()
-        .with_prom(Some(prom.client().expect("client")));
+    let ctx = with_prom(&env, &prom);
     let a = call(&ctx, "signals", json!({"kind": "gpu"}))
         .await
         .expect("signals");
@@ -222,10 +217,7 @@ async fn poll(
 async fn alerts_rules_and_targets_answer_as_a_live_prometheus_does() {
     let prom = live_prometheus();
     let env = common::start(&common::demo()).await;
-    let ctx = env
-        .ctx
-        .clone()
-        .with_prom(Some(prom.client().expect("client")));
+    let ctx = with_prom(&env, &prom);
     let a = poll(&ctx, "prom_alerts", json!({}), |a| {
         a.structured["firing"] == 1 && a.structured["pending"] == 1
     })
@@ -320,10 +312,7 @@ async fn alerts_rules_and_targets_answer_as_a_live_prometheus_does() {
 async fn label_values_at_the_snapshots_now() {
     let prom = prometheus();
     let env = common::start(&common::demo()).await;
-    let ctx = env
-        .ctx
-        .clone()
-        .with_prom(Some(prom.client().expect("client")));
+    let ctx = with_prom(&env, &prom);
     let a = call(
         &ctx,
         "prom_labels",

@@ -81,7 +81,6 @@ struct GrafanaState {
     /// Datasource uids the dashboards name; all map to the one Prometheus.
     datasources: Vec<String>,
     prom: Option<PromClient>,
-    prom_url: Option<String>,
     proxy: reqwest::Client,
     clock: Clock,
     log: Mutex<Vec<GrafanaRequest>>,
@@ -214,7 +213,6 @@ impl GrafanaReplay {
             dashboards,
             datasources,
             prom,
-            prom_url: prometheus_url,
             proxy: crate::http::client(
                 "the Grafana replay's datasource proxy",
                 &crate::http::Tls::default(),
@@ -386,7 +384,7 @@ fn datasource_json(state: &GrafanaState, uid: &str) -> Value {
         "type": "prometheus",
         "typeName": "Prometheus",
         "access": "proxy",
-        "url": state.prom_url.clone().unwrap_or_default(),
+        "url": state.prom.as_ref().map(PromClient::url).unwrap_or_default(),
         "basicAuth": false,
         "isDefault": uid == "prometheus",
         "jsonData": {"httpMethod": "POST", "timeInterval": "15s"},
@@ -648,7 +646,7 @@ async fn proxy(
             &format!("the replay proxies only Prometheus' read API; /{rest} is not one"),
         );
     }
-    let Some(base) = &state.prom_url else {
+    let Some(base) = state.prom.as_ref().map(PromClient::url) else {
         return message(
             502,
             "the snapshot has no metrics/, so the datasource has no Prometheus",
