@@ -174,6 +174,18 @@ fn compact(v: &mut Value) {
             if m.get("additionalProperties") == Some(&Value::Bool(false)) {
                 m.remove("additionalProperties");
             }
+            // A negative count is refused with a clear error anyway; an unset flag is false
+            // and an unset list empty without being told.
+            if m.get("minimum") == Some(&Value::from(0)) {
+                m.remove("minimum");
+            }
+            if m.get("default").is_some_and(|d| {
+                d == &Value::Bool(false)
+                    || d.as_array().is_some_and(Vec::is_empty)
+                    || d.as_object().is_some_and(serde_json::Map::is_empty)
+            }) {
+                m.remove("default");
+            }
             if let Some(Value::Array(types)) = m.get("type") {
                 let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
                 if kept.len() == 1 {
@@ -211,12 +223,16 @@ pub(crate) fn shallow_schema(full: &Value) -> JsonObject {
     out
 }
 
-/// Every tool the profile allows, as MCP lists them. With several clusters each tool also takes
-/// `context`.
-pub fn list_for(profile: Option<&rbac::Profile>, contexts: &[String]) -> Vec<Tool> {
+/// Every tool the profile allows whose source is configured (`serves`), as MCP lists them. With
+/// several clusters each tool also takes `context`.
+pub fn list_for(
+    profile: Option<&rbac::Profile>,
+    contexts: &[String],
+    serves: impl Fn(tools::tool::Source) -> bool,
+) -> Vec<Tool> {
     tools::registry::tools()
         .iter()
-        .filter(|t| profile.is_none_or(|p| p.allows_tool(t.name)))
+        .filter(|t| profile.is_none_or(|p| p.allows_tool(t.name)) && serves(t.source))
         .map(|t| {
             let mut tool = mcp_tool(t);
             if contexts.len() > 1 {
@@ -259,6 +275,7 @@ impl ServerHandler for KtriageMcp {
         Ok(ListToolsResult::with_all_items(list_for(
             self.shared.profile(&caller.profile),
             self.shared.contexts(),
+            |s| self.shared.serves(s),
         )))
     }
 

@@ -181,6 +181,17 @@ impl Shared {
 
     /// Cluster contexts served, the default first. More than one adds a `context` argument to
     /// every tool.
+    /// Whether tools reading `source` can answer: Prometheus and Grafana tools are listed only
+    /// when one is configured.
+    pub fn serves(&self, source: tools::tool::Source) -> bool {
+        use tools::tool::Source;
+        match source {
+            Source::Kubernetes | Source::None => true,
+            Source::Prometheus => self.options.prom.is_some(),
+            Source::Grafana => self.options.grafana.is_some(),
+        }
+    }
+
     pub fn contexts(&self) -> &[String] {
         &self.contexts
     }

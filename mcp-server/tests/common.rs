@@ -36,6 +36,14 @@ impl std::io::Write for Buf {
 }
 
 pub async fn start(profiles: Vec<rbac::Profile>, policy: Option<rbac::Policy>) -> Env {
+    start_with(profiles, policy, Options::default()).await
+}
+
+pub async fn start_with(
+    profiles: Vec<rbac::Profile>,
+    policy: Option<rbac::Policy>,
+    options: Options,
+) -> Env {
     let snapshot = Snapshot::load(&demo()).expect("demo snapshot loads");
     let replay = ReplayServer::start(snapshot, "127.0.0.1:0".parse().expect("addr"))
         .await
@@ -55,7 +63,7 @@ pub async fn start(profiles: Vec<rbac::Profile>, policy: Option<rbac::Policy>) -
         readers,
         policy,
         Audit::writer(Box::new(Buf(buf.clone()))),
-        Options::default(),
+        options,
     )
     .expect("server config");
     Env {

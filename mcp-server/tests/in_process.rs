@@ -15,11 +15,28 @@ async fn client(env: &common::Env, profile: &str) -> McpClient {
     .expect("in-process session")
 }
 
-#[tokio::test]
-async fn tools_list_is_small_read_only_and_stable() {
-    let env = common::start(vec![rbac::Profile::local()], None).await;
+/// Prometheus and Grafana configured (listing contacts neither, so nothing needs to listen).
+fn with_sources() -> mcp_server::Options {
+    mcp_server::Options {
+        prom: Some(
+            tools::prom::PromClient::new(&tools::prom::PromConfig::new("http://127.0.0.1:9"))
+                .expect("prom client"),
+        ),
+        grafana: Some(
+            tools::grafana::GrafanaClient::new(&tools::grafana::GrafanaConfig::new(
+                "http://127.0.0.1:9",
+            ))
+            .expect("grafana client"),
+        ),
+        ..Default::default()
+    }
+}
+
+async fn listing(options: mcp_server::Options) -> (Vec<rmcp::model::Tool>, usize) {
+    let env = common::start_with(vec![rbac::Profile::local()], None, options).await;
     let c = client(&env, "local").await;
     let tools = c.list_tools().await.expect("tools/list");
+    c.close().await;
     let text = serde_json::to_string(&tools).expect("json");
     let tokens = tools::budget::estimate_tokens(&text);
     eprintln!(
@@ -27,9 +44,18 @@ async fn tools_list_is_small_read_only_and_stable() {
         tools.len(),
         text.len()
     );
+    (tools, tokens)
+}
+
+#[tokio::test]
+async fn tools_list_is_small_read_only_and_stable() {
+    let (tools, tokens) = listing(with_sources()).await;
+    assert_eq!(tools.len(), tools::registry::tools().len());
+    // The goal (3,000) was set for the Kubernetes tools; with outputSchemas, 20 tools
+    // cannot fit it without saying less than a model needs. BENCHMARKS.md has the figures.
     assert!(
-        tokens < 5_000,
-        "tools/list is ~{tokens} tokens; the goal is under 5,000 (mcp-grafana: ~29k, 79 tools)"
+        tokens < 4_000,
+        "tools/list is ~{tokens} tokens; kept under 4,000 for all 20 tools (mcp-grafana: ~29k, 79 tools)"
     );
     for t in &tools {
         let a = t.annotations.as_ref().expect("annotations");
@@ -38,7 +64,23 @@ async fn tools_list_is_small_read_only_and_stable() {
         assert!(t.output_schema.is_some(), "{}", t.name);
     }
     insta::assert_json_snapshot!("mcp_tools_list", tools);
-    c.close().await;
+}
+
+#[tokio::test]
+async fn tools_without_their_source_are_not_listed() {
+    let (tools, tokens) = listing(mcp_server::Options::default()).await;
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.starts_with("prom_") && *n != "signals" && *n != "grafana_search"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"cluster_overview") && names.contains(&"grafana_draft_dashboard"));
+    assert!(
+        tokens < 2_500,
+        "Kubernetes tools are ~{tokens} tokens; the goal is under 3,000"
+    );
 }
 
 #[tokio::test]

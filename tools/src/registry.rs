@@ -26,6 +26,8 @@ pub struct ToolInfo {
     pub description: &'static str,
     pub input_schema: Value,
     pub output_schema: Value,
+    /// What it reads: surfaces list a tool only when its source is configured.
+    pub source: crate::tool::Source,
 }
 
 /// A tool's answer: the compact text, and the same facts as JSON.
@@ -111,6 +113,7 @@ fn info<T: Tool>() -> ToolInfo {
         description: T::DESCRIPTION,
         input_schema: schema::<T::Params>(),
         output_schema: schema::<T::Output>(),
+        source: T::SOURCE,
     }
 }
 

@@ -21,10 +21,10 @@ const MAX_EVENTS: usize = 20;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Kind, plural or short name: Pod, deploy, HTTPRoute, node, svc, endpointslices...
+    /// Kind, plural or short name: Pod, deploy, HTTPRoute, svc...
     pub kind: String,
     pub name: String,
-    /// Namespace; omit for cluster-scoped kinds (Node, GatewayClass...).
+    /// Omit for cluster-scoped kinds.
     #[serde(default)]
     pub namespace: Option<String>,
 }
@@ -349,7 +349,7 @@ async fn owners(ctx: &ToolContext, ns: Option<&str>, obj: &DynamicObject) -> Vec
 
 impl Tool for Describe {
     const NAME: &'static str = "describe";
-    const DESCRIPTION: &'static str = "One object by kind and name, like kubectl describe but compact: spec essentials (pods: images, args, env with secrets by name only, resources, probes, mounts, states, last exit), status, conditions, owners, events. Any kind but Secret; at most 400 lines.";
+    const DESCRIPTION: &'static str = "One object, like a compact kubectl describe: spec essentials (pods: images, args, env, resources, probes, mounts, last exit), status, conditions, owners, events. Any kind but Secret.";
     type Params = Params;
     type Output = Output;
 

@@ -18,10 +18,10 @@ const MAX_ROUTES: usize = 100;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Namespace of the routes; omit for all namespaces you may read.
+    /// Omit for all namespaces you may read.
     #[serde(default)]
     pub namespace: Option<String>,
-    /// Only the route (HTTPRoute or Ingress) with this name.
+    /// Route name.
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -206,7 +206,7 @@ pub struct GatewayRoutes;
 
 impl Tool for GatewayRoutes {
     const NAME: &'static str = "gateway_routes";
-    const DESCRIPTION: &'static str = "Trace traffic through the gateway: Gateway API HTTPRoutes/GRPCRoutes (and Ingresses) with parent gateways, status conditions, rules (matches, filters, timeouts), each backend Service, whether its port exists, and ready vs not-ready endpoints with the pods behind them, plus a verdict per route. Filter by namespace or route name. At most 100 routes.";
+    const DESCRIPTION: &'static str = "Trace traffic: HTTPRoutes/GRPCRoutes/Ingresses with parent gateways, conditions, rules (matches, filters, timeouts), backend Services and ports, ready vs not-ready endpoints and their pods, a verdict per route.";
     type Params = Params;
     type Output = Output;
 

@@ -19,7 +19,7 @@ pub struct DraftQuery {
     pub title: String,
     /// PromQL.
     pub expr: String,
-    /// Grafana unit, e.g. `percentunit`, `reqps`, `s`, `decmbytes`, `watt`.
+    /// Grafana unit, e.g. `reqps`, `s`.
     #[serde(default)]
     pub unit: Option<String>,
 }
@@ -28,7 +28,7 @@ pub struct DraftQuery {
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub title: String,
-    /// Signal names (see signals) or kinds (gateway, inference, gpu, kubernetes), in order.
+    /// Signal names or kinds (gateway, inference, gpu, kubernetes).
     #[serde(default)]
     pub signals: Vec<String>,
     /// More panels from PromQL.
@@ -71,6 +71,7 @@ fn panel(id: usize, title: &str, expr: &str, unit: Option<&str>, description: &s
 impl Tool for GrafanaDraftDashboard {
     const NAME: &'static str = "grafana_draft_dashboard";
     const DESCRIPTION: &'static str = "Draft a Grafana dashboard JSON from signal names/kinds and PromQL, for a human to import. Writes nothing.";
+    const SOURCE: super::Source = super::Source::None;
     type Params = Params;
     type Output = Output;
 

@@ -25,16 +25,16 @@ pub struct Params {
     pub uid: String,
     /// Panel id (the `#N` of grafana_dashboard).
     pub panel_id: u64,
-    /// Window ending now, in minutes (default 60).
+    /// Window ending now (default 60).
     #[serde(default)]
     pub minutes: Option<u32>,
     /// Override dashboard variables, e.g. {"namespace": "llm-serving"}.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
-    /// Series kept per query, largest first (default 8, max 50).
+    /// Series kept per query (default 8, max 50).
     #[serde(default)]
     pub top: Option<usize>,
-    /// Points per series (default 10, max 60).
+    /// Per series (default 10, max 60).
     #[serde(default)]
     pub points: Option<usize>,
 }
@@ -119,6 +119,7 @@ fn resolve_datasource(
 impl Tool for GrafanaPanelData {
     const NAME: &'static str = "grafana_panel_data";
     const DESCRIPTION: &'static str = "Run one Grafana panel's PromQL over a window ending now, variables filled in; summarised per series like prom_query, with a link to the panel.";
+    const SOURCE: super::Source = super::Source::Grafana;
     type Params = Params;
     type Output = Output;
 

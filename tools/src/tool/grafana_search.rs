@@ -14,13 +14,13 @@ const MAX_HITS: usize = 100;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Words in the title, e.g. `vllm` or `gateway`; omit to list all.
+    /// Title words; omit to list all.
     #[serde(default)]
     pub query: Option<String>,
     /// Tags the dashboard must all carry.
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Dashboards to list (default 20, max 100).
+    /// Default 20, max 100.
     #[serde(default)]
     pub limit: Option<usize>,
 }
@@ -38,6 +38,7 @@ impl Tool for GrafanaSearch {
     const NAME: &'static str = "grafana_search";
     const DESCRIPTION: &'static str =
         "Grafana dashboards by title words and tags: uid, title, folder, tags, link.";
+    const SOURCE: super::Source = super::Source::Grafana;
     type Params = Params;
     type Output = Output;
 

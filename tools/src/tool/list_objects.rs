@@ -17,9 +17,9 @@ const MAX_OBJECTS: usize = 300;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Kind, plural or short name: pvc, hpa, networkpolicy, resourcequota, svc, certificate, gateway...
+    /// Kind, plural or short name: pvc, networkpolicy, resourcequota, svc...
     pub kind: String,
-    /// Namespace; omit for every namespace (or a cluster-scoped kind).
+    /// Omit for all namespaces or a cluster-scoped kind.
     #[serde(default)]
     pub namespace: Option<String>,
     /// Label selector, e.g. `app=vllm`.
@@ -47,7 +47,7 @@ pub struct ListObjects;
 
 impl Tool for ListObjects {
     const NAME: &'static str = "list_objects";
-    const DESCRIPTION: &'static str = "Every object of one kind (CRDs too), one line each with the status that matters for it (PVC phase, HPA replicas vs max, quota used/hard, NetworkPolicy selectors, Service selector/ports, conditions). Finds names for describe.";
+    const DESCRIPTION: &'static str = "Objects of one kind (CRDs too), a line each with the status that matters (PVC phase, quota used/hard, NetworkPolicy and Service selectors, conditions). Finds names for describe.";
     type Params = Params;
     type Output = Output;
 

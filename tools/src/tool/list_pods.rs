@@ -18,19 +18,19 @@ const MAX_SCAN: usize = 20_000;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Namespace; omit for all namespaces you may read.
+    /// Omit for all namespaces you may read.
     #[serde(default)]
     pub namespace: Option<String>,
-    /// Label selector, e.g. `app=vllm` or `tier in (gpu,cpu)`.
+    /// Label selector, e.g. `app=vllm`.
     #[serde(default)]
     pub selector: Option<String>,
     /// Only pods on this node.
     #[serde(default)]
     pub node: Option<String>,
-    /// Only pods in this phase: Pending, Running, Succeeded, Failed, Unknown.
+    /// Pending, Running, Succeeded, Failed or Unknown.
     #[serde(default)]
     pub phase: Option<String>,
-    /// Only pods that are not ready, restarting, pending or failed.
+    /// Only pods not ready, restarting, pending or failed.
     #[serde(default)]
     pub problems_only: bool,
 }
@@ -50,7 +50,7 @@ pub struct ListPods;
 
 impl Tool for ListPods {
     const NAME: &'static str = "list_pods";
-    const DESCRIPTION: &'static str = "List pods with status, readiness, restarts, last exit reason/code, waiting reason, node and age; problem pods first. Filter by namespace, label selector, node, phase, or problems_only=true. Returns at most 500 pods; narrow with namespace or selector.";
+    const DESCRIPTION: &'static str = "Pods with status, readiness, restarts, last exit reason/code, waiting reason, node, age; problem pods first. At most 500.";
     type Params = Params;
     type Output = Output;
 

@@ -89,12 +89,27 @@ impl ToolContext {
     }
 }
 
+/// What a tool reads besides its own arguments. A surface lists only the tools whose source is
+/// configured: a Prometheus tool offered without a Prometheus costs every caller tokens and can
+/// only answer an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The Kubernetes API (every cluster read).
+    Kubernetes,
+    Prometheus,
+    Grafana,
+    /// Nothing outside the call (drafting).
+    None,
+}
+
 /// A read-only tool.
 pub trait Tool {
     /// The tool's name on every surface (MCP, agent, CLI).
     const NAME: &'static str;
     /// What the tool does, for the model: short, exact, with its limits stated.
     const DESCRIPTION: &'static str;
+    /// What it reads.
+    const SOURCE: Source = Source::Kubernetes;
     type Params: DeserializeOwned + JsonSchema + Send;
     type Output: Serialize + JsonSchema + Send + Sync;
 

@@ -18,10 +18,10 @@ const MAX_NODES: usize = 500;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// One node by name; omit for all.
+    /// One node; omit for all.
     #[serde(default)]
     pub name: Option<String>,
-    /// Only nodes that are NotReady, under pressure, cordoned, or have GPUs unaccounted for.
+    /// Only nodes NotReady, under pressure, cordoned, or missing GPUs.
     #[serde(default)]
     pub problems_only: bool,
 }
@@ -198,7 +198,7 @@ pub struct Nodes;
 
 impl Tool for Nodes {
     const NAME: &'static str = "nodes";
-    const DESCRIPTION: &'static str = "Nodes: Ready state, bad conditions (pressure, NotReady) with reasons, taints, cordon, allocatable CPU/memory, pod count, and GPUs as capacity/allocatable/requested (allocatable < capacity means unhealthy GPUs). One node by name, or problems_only=true. At most 500 nodes.";
+    const DESCRIPTION: &'static str = "Nodes: Ready, pressure conditions, taints, cordon, allocatable CPU/memory, pods, GPUs capacity/allocatable/requested (allocatable < capacity: unhealthy GPUs).";
     type Params = Params;
     type Output = Output;
 

@@ -20,10 +20,10 @@ pub struct Params {
     /// `firing` or `pending`; omit for both.
     #[serde(default)]
     pub state: Option<String>,
-    /// Also list every rule (alerting and recording) with its query and health.
+    /// Also every rule with its query and health.
     #[serde(default)]
     pub rules: bool,
-    /// Alerts (and rules) to list (default 30, max 200).
+    /// Default 30, max 200.
     #[serde(default)]
     pub limit: Option<usize>,
 }
@@ -87,6 +87,7 @@ fn labels_text(v: &Value) -> String {
 impl Tool for PromAlerts {
     const NAME: &'static str = "prom_alerts";
     const DESCRIPTION: &'static str = "Prometheus alerts firing or pending (labels, annotations, since) and rules failing to evaluate; rules=true lists every rule with its query.";
+    const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;
 

@@ -14,12 +14,12 @@ const MAX_VALUES: usize = 500;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Label name, e.g. `namespace`, `pod`, `job`, `__name__`.
+    /// e.g. `namespace`, `job`, `__name__`.
     pub label: String,
-    /// Only series matching this selector, e.g. `vllm:num_requests_running` or `up{job="vllm"}`.
+    /// Series selector, e.g. `up{job="vllm"}`.
     #[serde(default)]
     pub selector: Option<String>,
-    /// Values to list (default 50, max 500).
+    /// Default 50, max 500.
     #[serde(default)]
     pub limit: Option<usize>,
 }
@@ -46,6 +46,7 @@ fn valid_label(l: &str) -> bool {
 impl Tool for PromLabels {
     const NAME: &'static str = "prom_labels";
     const DESCRIPTION: &'static str = "Values of one Prometheus label over the last hour, optionally on series matching a selector.";
+    const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;
 

@@ -13,9 +13,9 @@ const MAX_METRICS: usize = 200;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Regex on metric names, e.g. `vllm:.*`, `DCGM_.*`, `.*_requests_total`.
+    /// Regex on names, e.g. `vllm:.*`.
     pub pattern: String,
-    /// Names to list (default 50, max 200).
+    /// Default 50, max 200.
     #[serde(default)]
     pub limit: Option<usize>,
 }
@@ -41,6 +41,7 @@ pub struct PromMetrics;
 impl Tool for PromMetrics {
     const NAME: &'static str = "prom_metrics";
     const DESCRIPTION: &'static str = "Metric names matching a regex, with series counts (and type/help when known). Use before prom_query to find real names: vllm:.*, DCGM_.*, envoy_.*, kube_pod_.*.";
+    const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;
 

@@ -16,21 +16,21 @@ const MAX_POINTS: usize = 60;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// PromQL, e.g. `sum by (pod) (rate(vllm:num_preemptions_total[5m]))`.
+    /// PromQL, e.g. `sum by (pod) (rate(x_total[5m]))`.
     pub query: String,
-    /// Window ending now, in minutes (default 60); 0 for an instant query.
+    /// Window ending now (default 60); 0: instant query.
     #[serde(default)]
     pub minutes: Option<u32>,
-    /// Seconds between points (default window/120, min 15).
+    /// Default window/120, min 15.
     #[serde(default)]
     pub step_seconds: Option<u32>,
-    /// Series kept, largest first (default 8, max 50).
+    /// Series kept (default 8, max 50).
     #[serde(default)]
     pub top: Option<usize>,
-    /// Rank by `change` (default: sudden changes first, then max), `max`, `last` or `mean`.
+    /// `change` (default: sudden changes first), `max`, `last`, `mean`.
     #[serde(default)]
     pub sort_by: Option<String>,
-    /// Points per series (default 10, max 60).
+    /// Per series (default 10, max 60).
     #[serde(default)]
     pub points: Option<usize>,
 }
@@ -53,6 +53,7 @@ pub struct PromQuery;
 impl Tool for PromQuery {
     const NAME: &'static str = "prom_query";
     const DESCRIPTION: &'static str = "PromQL over a window ending now (or instant), summarised per series: last/min/max/mean, trend, change points with times, a few points. Top series only; filter labels or sum by () to narrow.";
+    const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;
 

@@ -15,10 +15,10 @@ const MAX_DOWN: usize = 200;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Only this job (regex match on the `job` label).
+    /// Regex on the `job` label.
     #[serde(default)]
     pub job: Option<String>,
-    /// Down targets to list (default 30, max 200).
+    /// Down targets listed (default 30, max 200).
     #[serde(default)]
     pub limit: Option<usize>,
 }
@@ -56,6 +56,7 @@ pub struct PromTargets;
 impl Tool for PromTargets {
     const NAME: &'static str = "prom_targets";
     const DESCRIPTION: &'static str = "Prometheus scrape health per job and each down target with its last error (down targets explain missing metrics).";
+    const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;
 

@@ -176,7 +176,7 @@ pub struct RolloutHistory;
 
 impl Tool for RolloutHistory {
     const NAME: &'static str = "rollout_history";
-    const DESCRIPTION: &'static str = "A Deployment's revisions (ReplicaSets), newest first: when each rolled, replicas ready, images, and what changed in the pod template from the previous revision (image, args, env, resources, probes). Use it to tie a failure to a rollout. At most 10 revisions.";
+    const DESCRIPTION: &'static str = "A Deployment's revisions, newest first: when each rolled, ready replicas, images, and what changed in the pod template (image, args, env, resources, probes). Ties a failure to a rollout.";
     type Params = Params;
     type Output = Output;
 

@@ -64,7 +64,7 @@ pub struct Params {
     /// `gateway`, `inference`, `gpu`, `kubernetes`; omit for all.
     #[serde(default)]
     pub kind: Option<String>,
-    /// Window ending now, in minutes (default 60).
+    /// Window ending now (default 60).
     #[serde(default)]
     pub minutes: Option<u32>,
 }
@@ -95,6 +95,7 @@ pub struct Signals;
 impl Tool for Signals {
     const NAME: &'static str = "signals";
     const DESCRIPTION: &'static str = "Curated metrics for an incident kind, from the exporters present (Envoy, ingress-nginx, Kong, vLLM, TGI, Triton, DCGM, kube-state-metrics): 5xx/latency/timeouts, KV cache/queues/TTFT, GPU Xid/memory/power, restarts/OOM/HPA. Names absent exporters.";
+    const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;
 

@@ -16,13 +16,13 @@ const MAX_ITEMS: usize = 300;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Namespace; omit for all namespaces you may read.
+    /// Omit for all namespaces you may read.
     #[serde(default)]
     pub namespace: Option<String>,
     /// Only workloads with this name.
     #[serde(default)]
     pub name: Option<String>,
-    /// Only workloads that are not fully available, or HPAs at their maximum.
+    /// Only workloads not fully available, or HPAs at max.
     #[serde(default)]
     pub problems_only: bool,
 }
@@ -81,7 +81,7 @@ pub struct WorkloadHealth;
 
 impl Tool for WorkloadHealth {
     const NAME: &'static str = "workload_health";
-    const DESCRIPTION: &'static str = "Deployments, StatefulSets, DaemonSets and HPAs: desired/ready/updated/available replicas, unhealthy conditions (e.g. ProgressDeadlineExceeded), HPA current vs max. Filter by namespace, name, problems_only=true. At most 300 workloads.";
+    const DESCRIPTION: &'static str = "Deployments, StatefulSets, DaemonSets, HPAs: desired/ready/updated/available replicas, bad conditions (ProgressDeadlineExceeded), HPA current vs max.";
     type Params = Params;
     type Output = Output;
 
