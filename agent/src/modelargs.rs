@@ -87,6 +87,11 @@ pub struct ModelArgs {
     /// Watts to assume for energy figures when RAPL cannot be read (default 10 W per thread).
     #[arg(long, env = "KTRIAGE_POWER_WATTS", help_heading = "Model")]
     pub power_watts: Option<f64>,
+    /// Do not keep the system prompt's keys and values between runs (by default they are saved
+    /// under the cache folder, `$KTRIAGE_CACHE_DIR/prompt-cache`, and a new run skips
+    /// prefilling them).
+    #[arg(long, env = "KTRIAGE_NO_PROMPT_CACHE", help_heading = "Model")]
+    pub no_prompt_cache: bool,
     /// Most tool calls the model may make before it must answer.
     #[arg(
         long,
@@ -105,6 +110,7 @@ impl ModelArgs {
             context: self.ctx,
             weights: self.weights,
             power_watts: self.power_watts,
+            prompt_cache: (!self.no_prompt_cache).then(|| fetch::cache_dir().join("prompt-cache")),
         }
     }
 

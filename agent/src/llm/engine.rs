@@ -152,6 +152,13 @@ pub struct Engine {
     pub params: u64,
     pub path: PathBuf,
     pub load_secs: f64,
+    /// What a saved prompt prefix must have been computed with: the model file (path, size,
+    /// modification time), the weight format and the device.
+    identity: String,
+    /// Prefill stops a chunk here, so a prefix restored from disk and one computed in this
+    /// process meet the rest of the prompt at the same chunk boundary: the logits do not
+    /// depend on whether the prompt cache was used.
+    pub prefix_boundary: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -262,6 +269,22 @@ impl Engine {
         };
         let dev = if device.is_cpu() { "cpu" } else { "cuda" };
         let description = format!("{name} ({architecture}, {dev}, weights {format})");
+        let identity = {
+            let meta = std::fs::metadata(path).ok();
+            let mtime = meta
+                .as_ref()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!(
+                "{}|{}|{mtime}|{format}|{dev}|{}",
+                std::fs::canonicalize(path)
+                    .unwrap_or_else(|_| path.to_path_buf())
+                    .display(),
+                meta.map_or(0, |m| m.len()),
+                env!("CARGO_PKG_VERSION"),
+            )
+        };
         Ok(Self {
             backbone,
             tokenizer,
@@ -274,6 +297,8 @@ impl Engine {
             params,
             path: path.to_path_buf(),
             load_secs: started.elapsed().as_secs_f64(),
+            identity,
+            prefix_boundary: 0,
         })
     }
 
@@ -300,6 +325,114 @@ impl Engine {
         Ok(ids)
     }
 
+    /// Positions in the KV cache.
+    pub fn cached_len(&self) -> usize {
+        self.cached.len()
+    }
+
+    /// How many leading tokens of `prompt` the first message alone renders to (the system
+    /// prompt: the part every investigation shares, worth keeping across processes).
+    pub fn first_message_tokens(&self, messages: &[TemplateMessage], prompt: &[u32]) -> usize {
+        let Some(first) = messages.first() else {
+            return 0;
+        };
+        let first = TemplateMessage {
+            role: first.role.clone(),
+            content: self.tokenizer.defang(&first.content),
+        };
+        let Ok(text) = self.template.render(std::slice::from_ref(&first), false) else {
+            return 0;
+        };
+        let mut ids = Vec::new();
+        if self.tokenizer.add_bos
+            && let Some(bos) = self.tokenizer.bos
+            && !text.starts_with(self.tokenizer.token_text(bos))
+        {
+            ids.push(bos);
+        }
+        ids.extend(self.tokenizer.encode_with_specials(&text));
+        ids.iter().zip(prompt).take_while(|(a, b)| a == b).count()
+    }
+
+    /// Where the KV of `tokens`, computed by this model, is saved under `dir`.
+    pub fn prefix_path(&self, dir: &Path, tokens: &[u32]) -> PathBuf {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.identity.as_bytes());
+        for t in tokens {
+            h.update(t.to_le_bytes());
+        }
+        let hex: String = h
+            .finalize()
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        dir.join(format!("{hex}.safetensors"))
+    }
+
+    /// Save the first `n` cached positions (tokens, keys and values) to `path`, written aside
+    /// then renamed so a reader never sees half a file. Only the Llama family can; others
+    /// answer `false`.
+    pub fn save_prefix(&self, n: usize, path: &Path) -> Result<bool, ModelError> {
+        let Backbone::Llama(m) = &self.backbone else {
+            return Ok(false);
+        };
+        if n == 0 || n > self.cached.len() {
+            return Ok(false);
+        }
+        let err = |e: candle_core::Error| ModelError::Inference(format!("prompt cache: {e}"));
+        let mut map = std::collections::HashMap::new();
+        map.insert(
+            "tokens".to_string(),
+            Tensor::new(&self.cached[..n], &Device::Cpu).map_err(err)?,
+        );
+        for (i, (k, v)) in m.cache_prefix(n).map_err(err)?.into_iter().enumerate() {
+            map.insert(format!("k.{i}"), k);
+            map.insert(format!("v.{i}"), v);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        }
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        candle_core::safetensors::save(&map, &tmp).map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+        Ok(true)
+    }
+
+    /// Load a prefix saved by [`Engine::save_prefix`] for exactly `tokens` into an empty cache;
+    /// `false` when there is none, it was saved for other tokens, or the backbone cannot.
+    pub fn restore_prefix(&mut self, tokens: &[u32], path: &Path) -> Result<bool, ModelError> {
+        let Backbone::Llama(m) = &mut self.backbone else {
+            return Ok(false);
+        };
+        if !self.cached.is_empty() || !path.exists() {
+            return Ok(false);
+        }
+        let err = |e: candle_core::Error| {
+            ModelError::Inference(format!("prompt cache {}: {e}", path.display()))
+        };
+        let map = candle_core::safetensors::load(path, &Device::Cpu).map_err(err)?;
+        let saved: Vec<u32> = match map.get("tokens") {
+            Some(t) => t.to_vec1().map_err(err)?,
+            None => return Ok(false),
+        };
+        if saved != tokens {
+            return Ok(false);
+        }
+        let kv: Vec<(Tensor, Tensor)> = (0..)
+            .map_while(|i| {
+                Some((
+                    map.get(&format!("k.{i}"))?.clone(),
+                    map.get(&format!("v.{i}"))?.clone(),
+                ))
+            })
+            .collect();
+        m.restore(&kv).map_err(err)?;
+        self.cached = saved;
+        Ok(true)
+    }
+
     /// Run the prompt (reusing the cached prefix) and return the last logits.
     fn prefill(
         &mut self,
@@ -324,7 +457,10 @@ impl Engine {
             if cancel.load(Ordering::Relaxed) {
                 return Err(ModelError::Cancelled);
             }
-            let end = (pos + PREFILL_CHUNK).min(total);
+            let mut end = (pos + PREFILL_CHUNK).min(total);
+            if pos < self.prefix_boundary && end > self.prefix_boundary {
+                end = self.prefix_boundary;
+            }
             let l = self
                 .backbone
                 .forward(&prompt[pos..end], pos, &self.device)

@@ -124,6 +124,37 @@ fn decode_attention(
     Tensor::from_vec(y, (1, 1, shape.n_head * shape.head_dim), &Device::Cpu)
 }
 
+/// Causal softmax of a prefill chunk's scores (`[.., heads * seq, total]`, contiguous) on the
+/// CPU through [`kernels::causal_softmax`]: no mask tensor, and the future columns are never
+/// exponentiated.
+struct CausalSoftmax {
+    seq: usize,
+    pos: usize,
+}
+
+impl candle_core::CustomOp1 for CausalSoftmax {
+    fn name(&self) -> &'static str {
+        "causal-softmax"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &candle_core::CpuStorage,
+        layout: &candle_core::Layout,
+    ) -> Res<(candle_core::CpuStorage, candle_core::Shape)> {
+        let candle_core::CpuStorage::F32(data) = storage else {
+            candle_core::bail!("causal softmax takes f32 scores");
+        };
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("causal softmax takes contiguous scores");
+        };
+        let total = layout.dims().last().copied().unwrap_or(0);
+        let mut out = data[start..end].to_vec();
+        kernels::causal_softmax(&mut out, total, self.seq, self.pos);
+        Ok((candle_core::CpuStorage::F32(out), layout.shape().clone()))
+    }
+}
+
 impl Llama {
     pub fn from_gguf<R: std::io::Read + std::io::Seek>(
         ct: &gguf_file::Content,
@@ -228,6 +259,57 @@ impl Llama {
         }
     }
 
+    /// K and V of the first `n` cached positions of every layer (`[1, n_kv, n, head_dim]` each),
+    /// to save and give back to [`Llama::restore`] in a later process.
+    pub fn cache_prefix(&self, n: usize) -> Res<Vec<(Tensor, Tensor)>> {
+        if n > self.len {
+            candle_core::bail!("{n} positions asked, {} cached", self.len);
+        }
+        self.layers
+            .iter()
+            .map(|l| match (&l.k, &l.v) {
+                (Some(k), Some(v)) => Ok((
+                    k.narrow(2, 0, n)?.contiguous()?,
+                    v.narrow(2, 0, n)?.contiguous()?,
+                )),
+                _ => candle_core::bail!("KV cache not allocated"),
+            })
+            .collect()
+    }
+
+    /// Make `kv` (from [`Llama::cache_prefix`] on the same model) the whole cache.
+    pub fn restore(&mut self, kv: &[(Tensor, Tensor)]) -> Res<()> {
+        if kv.len() != self.layers.len() {
+            candle_core::bail!(
+                "saved cache has {} layers, the model {}",
+                kv.len(),
+                self.layers.len()
+            );
+        }
+        let n = kv.first().map_or(Ok(0), |(k, _)| k.dim(2))?;
+        if n > self.max_context {
+            candle_core::bail!(
+                "saved cache holds {n} positions, the context {}",
+                self.max_context
+            );
+        }
+        self.len = 0;
+        self.ensure_capacity(n)?;
+        let want = (1, self.n_kv, n, self.head_dim);
+        for (l, (k, v)) in self.layers.iter_mut().zip(kv) {
+            if k.dims4()? != want || v.dims4()? != want {
+                candle_core::bail!("saved cache shape does not fit this model");
+            }
+            let (Some(kc), Some(vc)) = (l.k.as_ref(), l.v.as_ref()) else {
+                candle_core::bail!("KV cache not allocated");
+            };
+            kc.slice_set(&k.to_device(&self.device)?.to_dtype(DType::F32)?, 2, 0)?;
+            vc.slice_set(&v.to_device(&self.device)?.to_dtype(DType::F32)?, 2, 0)?;
+        }
+        self.len = n;
+        Ok(())
+    }
+
     /// Forget everything after the first `len` positions.
     pub fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);
@@ -280,14 +362,17 @@ impl Llama {
         let sin = self.sin.narrow(0, pos, seq)?;
         let group = self.n_head / self.n_kv;
         let total = pos + seq;
-        // Causal mask over [seq, total]: row i sees columns <= pos + i.
-        let mask = if seq > 1 {
-            let m: Vec<f32> = (0..seq)
-                .flat_map(|i| {
+        let cpu = self.device.is_cpu();
+        // Causal mask over [group * seq, total] (row g*seq + i sees columns <= pos + i), built
+        // once per call, for devices without the CPU kernel.
+        let mask = if seq > 1 && !cpu {
+            let m: Vec<f32> = (0..group * seq)
+                .flat_map(|r| {
+                    let i = r % seq;
                     (0..total).map(move |j| if j > pos + i { f32::NEG_INFINITY } else { 0.0 })
                 })
                 .collect();
-            Some(Tensor::from_vec(m, (seq, total), &self.device)?)
+            Some(Tensor::from_vec(m, (group * seq, total), &self.device)?)
         } else {
             None
         };
@@ -317,7 +402,7 @@ impl Llama {
             };
             kc.slice_set(&k, 2, pos)?;
             vc.slice_set(&v, 2, pos)?;
-            if seq == 1 && self.device.is_cpu() {
+            if seq == 1 && cpu {
                 // One new row: a direct kernel over the cache (candle's batched matmuls pay
                 // per-call packing that dominates at this shape).
                 let y = decode_attention(&q, kc, vc, shape, scale as f32)?;
@@ -332,18 +417,13 @@ impl Llama {
             let values = vc.narrow(2, 0, total)?;
             // [1, n_kv, group * seq, head_dim]: heads sharing a KV head become rows.
             let q = q.reshape((1, self.n_kv, group * seq, self.head_dim))?;
-            let att = (q.matmul(&keys.t()?)? * scale)?; // [1, n_kv, group*seq, total]
+            // The scale goes on the queries (seq rows), not on the scores (seq × total).
+            let att = (q * scale)?.matmul(&keys.t()?)?; // [1, n_kv, group*seq, total]
             let att = match &mask {
-                Some(m) => {
-                    let m = m
-                        .unsqueeze(0)?
-                        .broadcast_as((group, seq, total))?
-                        .reshape((group * seq, total))?;
-                    att.broadcast_add(&m)?
-                }
-                None => att,
+                _ if cpu => att.apply_op1_no_bwd(&CausalSoftmax { seq, pos })?,
+                Some(m) => candle_nn::ops::softmax_last_dim(&att.broadcast_add(m)?)?,
+                None => candle_nn::ops::softmax_last_dim(&att)?,
             };
-            let att = candle_nn::ops::softmax_last_dim(&att)?;
             // The cache views are strided only across KV heads, which matmul takes as batch strides.
             let y = att.matmul(&values)?; // [1, n_kv, group*seq, hd]
             let y = y

@@ -39,6 +39,31 @@ pub struct LocalModel {
     pub progress: bool,
     stats: Arc<Mutex<LocalStats>>,
     meter: super::energy::Meter,
+    prompt_cache: Option<std::path::PathBuf>,
+}
+
+/// A system prompt shorter than this is not worth a file.
+const MIN_CACHED_PREFIX: usize = 64;
+/// Saved prefixes kept in the prompt cache folder (the newest).
+const PROMPT_CACHE_FILES: usize = 8;
+
+/// Remove all but the newest `keep` saved prefixes in `dir`.
+fn prune_prompt_cache(dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "safetensors"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
+    for (_, p) in files.into_iter().skip(keep) {
+        if let Err(e) = std::fs::remove_file(&p) {
+            tracing::warn!(path = %p.display(), error = %e, "could not prune the prompt cache");
+        }
+    }
 }
 
 impl std::fmt::Debug for LocalModel {
@@ -70,6 +95,7 @@ impl LocalModel {
             progress: std::io::stderr().is_terminal(),
             stats: Arc::new(Mutex::new(LocalStats::default())),
             meter: opts.meter(),
+            prompt_cache: opts.prompt_cache.clone(),
         })
     }
 
@@ -240,6 +266,7 @@ impl ChatModel for LocalModel {
         let _guard = CancelOnDrop(cancel.clone());
         let req = req.clone();
         let meter = self.meter.clone();
+        let prompt_cache = self.prompt_cache.clone();
         let tool_names: Vec<String> = if req.answer_only {
             Vec::new()
         } else {
@@ -252,6 +279,27 @@ impl ChatModel for LocalModel {
             };
             let messages = template_messages(&req, true);
             let prompt = e.prompt_tokens(&messages)?;
+            // The system prompt is the same for every investigation: a new process restores
+            // its keys and values from disk instead of prefilling it again.
+            let prefix = e.first_message_tokens(&messages, &prompt);
+            e.prefix_boundary = prefix;
+            let mut save_prefix_to = None;
+            if let Some(dir) = &prompt_cache
+                && prefix >= MIN_CACHED_PREFIX
+                && e.cached_len() == 0
+            {
+                let path = e.prefix_path(dir, &prompt[..prefix]);
+                match e.restore_prefix(&prompt[..prefix], &path) {
+                    Ok(true) => {
+                        tracing::info!(tokens = prefix, path = %path.display(), "system prompt restored from the prompt cache");
+                    }
+                    Ok(false) => save_prefix_to = Some(path),
+                    Err(err) => {
+                        tracing::warn!(%err, "prompt cache not usable; prefilling the system prompt");
+                        save_prefix_to = Some(path);
+                    }
+                }
+            }
             let offered: &[ToolDef] = if req.answer_only { &[] } else { &req.tools };
             let constraint = match reply_schema(offered, req.response_schema.as_ref()) {
                 Some(schema) => Some(grammars.json(&schema)?),
@@ -283,6 +331,20 @@ impl ChatModel for LocalModel {
             };
             let before = meter.read();
             let g = e.generate(&prompt, &how, constraint, &mut report, &cancel)?;
+            if let Some(path) = save_prefix_to {
+                match e.save_prefix(prefix, &path) {
+                    Ok(true) => {
+                        tracing::info!(tokens = prefix, path = %path.display(), "system prompt saved to the prompt cache");
+                        if let Some(dir) = path.parent() {
+                            prune_prompt_cache(dir, PROMPT_CACHE_FILES);
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(err) => {
+                        tracing::warn!(%err, "could not save the system prompt to the prompt cache")
+                    }
+                }
+            }
             if shown {
                 eprint!("\r{:60}\r", "");
             }

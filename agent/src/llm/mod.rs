@@ -44,6 +44,9 @@ pub struct EngineOptions {
     pub weights: WeightFormat,
     /// Watts to assume when energy cannot be measured (None: 10 W per thread).
     pub power_watts: Option<f64>,
+    /// Folder where the system prompt's keys and values are kept between runs, so a new
+    /// process does not prefill it again (None: off).
+    pub prompt_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineOptions {
@@ -54,6 +57,7 @@ impl Default for EngineOptions {
             context: 8192,
             weights: WeightFormat::default(),
             power_watts: None,
+            prompt_cache: None,
         }
     }
 }
