@@ -111,7 +111,8 @@ pub fn group(events: &[Event]) -> Vec<EventGroup> {
             super::nsname(io.namespace.as_deref(), io.name.as_deref().unwrap_or("?"))
         );
         let message = clip(
-            &redact_text(e.message.as_deref().unwrap_or("").trim()).replace('\n', " | "),
+            &redact_text(&super::drop_pod_uids(e.message.as_deref().unwrap_or("").trim()))
+                .replace('\n', " | "),
             300,
         );
         let type_ = e.type_.clone().unwrap_or_default();

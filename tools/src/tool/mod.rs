@@ -130,10 +130,37 @@ pub(crate) fn age_of(
     t.map_or_else(|| "?".into(), |t| clock.age(t.0))
 }
 
+/// Kubelet names a pod `name_namespace(uid)` in its messages ("Back-off restarting failed
+/// container vllm in pod vllm-0_llm-serving(3f2c...)"). The namespace and uid tell a reader
+/// nothing the line does not already say and cost ~25 tokens each time: keep the name.
+pub(crate) fn drop_pod_uids(msg: &str) -> std::borrow::Cow<'_, str> {
+    static POD_REF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)_[a-z0-9](?:[-a-z0-9]*[a-z0-9])?\([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)",
+        )
+        .expect("pod reference pattern")
+    });
+    POD_REF.replace_all(msg, "$1")
+}
+
 /// `namespace/name`
 pub(crate) fn nsname(ns: Option<&str>, name: &str) -> String {
     match ns {
         Some(ns) if !ns.is_empty() => format!("{ns}/{name}"),
         _ => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pod_uids_are_dropped_from_kubelet_messages() {
+        assert_eq!(
+            super::drop_pod_uids(
+                "back-off 5m0s restarting failed container=vllm pod=vllm-llama-5d7b9c4f68-x7k2p_llm-serving(32fe4fdf-55eb-5950-b57c-a00854b6e1a8)"
+            ),
+            "back-off 5m0s restarting failed container=vllm pod=vllm-llama-5d7b9c4f68-x7k2p"
+        );
+        assert_eq!(super::drop_pod_uids("snake_case(word)"), "snake_case(word)");
     }
 }

@@ -139,7 +139,10 @@ impl PodSummary {
                 let msg = w
                     .message
                     .as_deref()
-                    .map(|m| format!(": {}", clip(&redact_text(m).replace('\n', " | "), 160)))
+                    .map(|m| {
+                        let m = super::drop_pod_uids(m);
+                        format!(": {}", clip(&redact_text(&m).replace('\n', " | "), 160))
+                    })
                     .unwrap_or_default();
                 Some(format!(
                     "{}: {}{msg}",
