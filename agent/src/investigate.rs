@@ -470,6 +470,7 @@ pub async fn gather(
         "BackendTrafficPolicy",
         "SecurityPolicy",
         "BackendTLSPolicy",
+        "VirtualService",
         "Certificate",
         "ScaledObject",
         "InferenceService",

@@ -90,7 +90,9 @@ const FLOOR: f64 = 0.5;
 /// At most this many causes are asserted.
 const MAX_CAUSES: usize = 3;
 
-fn relevance(facts: &Facts, store: &EvidenceStore, c: &Candidate) -> f64 {
+/// How much a cause is about what the question or alert names (a workload, a namespace), and
+/// whether it is tied to it at all.
+fn relevance(facts: &Facts, store: &EvidenceStore, c: &Candidate) -> (f64, bool) {
     let (ns, _, name) = split_resource(&c.resource);
     let mut names: Vec<String> = vec![name.to_lowercase()];
     if let Some(w) = &c.workload {
@@ -122,6 +124,7 @@ fn relevance(facts: &Facts, store: &EvidenceStore, c: &Candidate) -> f64 {
     {
         score += 0.06;
     }
+    let tied = score > 0.0;
     let family = match facts.kind {
         IncidentKind::Gateway => c.category.starts_with("gateway-"),
         IncidentKind::Inference => {
@@ -132,8 +135,13 @@ fn relevance(facts: &Facts, store: &EvidenceStore, c: &Candidate) -> f64 {
     if family {
         score += 0.04;
     }
-    score
+    (score, tied)
 }
+
+/// Taken from a cause that nothing ties to the question when others are: a loud failure in a
+/// namespace the question never names (a notebook OOMKilled, a batch job failed hours ago) is
+/// not why the named service misbehaves.
+const UNTIED_PENALTY: f64 = 0.2;
 
 /// Rank candidates. Returns the asserted causes (best first) and the ruled-out notes.
 pub fn rank(
@@ -142,10 +150,35 @@ pub fn rank(
     cands: Vec<Candidate>,
 ) -> (Vec<Ranked>, Vec<String>) {
     let mut ruled_out = Vec::new();
-    let mut ranked: Vec<Ranked> = cands
+    let scored: Vec<(Candidate, f64, bool)> = cands
         .into_iter()
         .map(|c| {
-            let score = c.confidence + relevance(facts, store, &c);
+            let (rel, tied) = relevance(facts, store, &c);
+            let score = c.confidence + rel;
+            (c, score, tied)
+        })
+        .collect();
+    // Namespaces of the causes tied to the question: a cause there, or one a tied cause
+    // depends on, stays in the running.
+    let tied_places: BTreeSet<String> = scored
+        .iter()
+        .filter(|(_, _, t)| *t)
+        .flat_map(|(c, _, _)| {
+            let (ns, _, _) = split_resource(&c.resource);
+            std::iter::once(ns.to_string()).chain(
+                c.depends_on
+                    .iter()
+                    .map(|w| w.split('/').next().unwrap_or("").to_string()),
+            )
+        })
+        .collect();
+    let mut ranked: Vec<Ranked> = scored
+        .into_iter()
+        .map(|(c, mut score, tied)| {
+            let (ns, _, _) = split_resource(&c.resource);
+            if !tied && !ns.is_empty() && !tied_places.is_empty() && !tied_places.contains(&ns) {
+                score -= UNTIED_PENALTY;
+            }
             Ranked { cand: c, score }
         })
         .collect();

@@ -144,9 +144,45 @@ pub fn clip(s: &str, max: usize) -> String {
     format!("{}…", &s[..cut])
 }
 
+/// Cut `s` to about `max` bytes keeping its start and its end: an error wrapped the Go way
+/// ("failed to pull: failed to resolve: failed to authorize: ...: 401 Unauthorized") says what
+/// failed first and why last.
+pub fn clip_middle(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let keep = max.saturating_sub(3);
+    let mut head = keep / 2;
+    while head > 0 && !s.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = s.len() - (keep - head);
+    while tail < s.len() && !s.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}…{}", &s[..head], &s[tail..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_middle_keeps_both_ends() {
+        let s = format!(
+            "Failed to pull image: {}: 401 Unauthorized",
+            "x".repeat(400)
+        );
+        let c = clip_middle(&s, 120);
+        assert!(
+            c.starts_with("Failed to pull image") && c.ends_with("401 Unauthorized"),
+            "{c}"
+        );
+        assert!(c.len() <= 120 + 3, "{}", c.len());
+        assert_eq!(clip_middle("short", 10), "short");
+        let wide = "é".repeat(100);
+        assert!(clip_middle(&wide, 51).chars().count() < 30);
+    }
 
     #[test]
     fn writer_stops_and_says_so() {

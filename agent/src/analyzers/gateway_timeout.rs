@@ -57,7 +57,45 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             break;
         }
     }
-    let resource = if let Some(r) = &route {
+    // Istio: the route timeout lives in a VirtualService. Prefer one in a namespace the
+    // question is about.
+    let mut virtual_service = None;
+    if timeout_rule.is_none()
+        && let Some(vss) = facts.objects.get("VirtualService")
+    {
+        let with_timeout: Vec<_> = vss
+            .iter()
+            .filter(|o| o.summary.contains(" timeout "))
+            .collect();
+        let about = |o: &&&tools::tool::list_objects::ObjectLine| {
+            let ns = o.object.split('/').next().unwrap_or("");
+            facts.focus.iter().any(|w| w == ns) || facts.namespaces.iter().any(|n| n == ns)
+        };
+        if let Some(vs) = with_timeout.iter().find(about).or(with_timeout.first()) {
+            evidence.push(store.add(
+                "list_objects VirtualService",
+                object_resource("VirtualService", vs),
+                None,
+                format!("{} {}", vs.object, vs.summary),
+            ));
+            // "api (prefix /v1/) -> host:8000 timeout 40s" → "timeout 40s on route api".
+            timeout_rule = vs
+                .summary
+                .split("http routes: ")
+                .nth(1)
+                .unwrap_or(&vs.summary)
+                .split("; ")
+                .find_map(|r| {
+                    let t = r.split(" timeout ").nth(1)?.split_whitespace().next()?;
+                    let name = r.split_whitespace().next().unwrap_or("");
+                    Some(format!("timeout {t} on route {name}"))
+                });
+            virtual_service = Some(object_resource("VirtualService", vs));
+        }
+    }
+    let resource = if let Some(vs) = virtual_service {
+        vs
+    } else if let Some(r) = &route {
         let (ns, name) = r.split_once('/').unwrap_or(("", r));
         format!("{ns}/HTTPRoute/{name}")
     } else if let Some(i) = object_in(facts, "Ingress", None, None) {

@@ -19,6 +19,16 @@ static PULL_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The registry's HTTP answer as the kubelet quotes it ("401 Unauthorized", "403 Forbidden").
+static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(40[13] (?:Unauthorized|Forbidden)|404 Not Found|429 Too Many Requests|5\d\d [A-Z][a-z]+(?: [A-Z][a-z]+)*)\b",
+    )
+});
+/// The registry host of the image the kubelet failed to pull.
+static IMAGE_HOST: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?i)pull(?:ing)? image "([a-z0-9.-]+\.[a-z]{2,}(?::\d+)?)/"#));
+
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     for p in &facts.pods {
@@ -54,7 +64,17 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
                     || m.contains("unauthorized")
                     || m.contains("forbidden")
                 {
-                    " The registry refuses access (credentials or permissions).".into()
+                    let status = STATUS
+                        .captures(&e.message)
+                        .map(|c| format!(" with {}", &c[1]))
+                        .unwrap_or_default();
+                    let host = IMAGE_HOST
+                        .captures(&e.message)
+                        .map(|c| format!(" {}", &c[1]))
+                        .unwrap_or_default();
+                    format!(
+                        " The registry{host} refuses access{status}: the pull credentials (imagePullSecrets) are missing, expired or lack permission."
+                    )
                 } else {
                     String::new()
                 };

@@ -17,8 +17,15 @@ static PROBE_FAIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(liveness|readiness|startup) probe (failed|errored)"));
 static SERVING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)listening (on|at)|started .* on port|serving (on|at)|server started|started server|Tomcat started on port|Netty started on port|Uvicorn running on|Started \w+ in [0-9.]+ seconds|ready to accept connections|HTTP server listening|running on http",
+        r"(?i)listening (on|at)|started .* on port|serving (on|at)|server started|started server|Tomcat started on port|Netty started on port|Uvicorn running on|Started \w+ in [0-9.]+ seconds|ready to accept connections|HTTP server listening|running on http|starting (http|grpc|web|api) server",
     )
+});
+/// The port a failed probe dialled: `Get "http://10.1.2.3:8080/health"`, `dial tcp 10.1.2.3:8080`.
+static PROBE_PORT: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?:https?://[^/:\s"]+|dial tcp [0-9a-fA-F.:\[\]]*?):(\d{2,5})\b"#));
+/// The port an application says it serves on: `0.0.0.0:8000`, `[::]:8000`, `port 8000`.
+static SERVED_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)(?:0\.0\.0\.0|\[::\]|127\.0\.0\.1|localhost|\*|port)[: =]+(\d{2,5})\b")
 });
 static EXIT: LazyLock<Regex> = LazyLock::new(|| re(r"exit (\d+)"));
 static PROBE_SPEC: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(liveness|readiness|startup)"));
@@ -49,7 +56,29 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         {
             continue;
         }
-        if is_model_server(facts, &ns, &name) && !e.message.contains("statuscode: 404") {
+        // The port the probe dialled against the ports the app says it serves on.
+        let probe_port = PROBE_PORT.captures(&e.message).map(|c| c[1].to_string());
+        let served_ports: Vec<(&PodLog, &String, String)> = facts
+            .logs
+            .iter()
+            .filter(|l| l.namespace == ns && l.pod == name && !l.previous)
+            .flat_map(|l| {
+                l.lines
+                    .iter()
+                    .filter(|x| SERVING.is_match(x))
+                    .filter_map(move |x| SERVED_PORT.captures(x).map(|c| (l, x, c[1].to_string())))
+            })
+            .collect();
+        let mismatch = probe_port.as_ref().and_then(|pp| {
+            (!served_ports.is_empty() && served_ports.iter().all(|(_, _, sp)| sp != pp))
+                .then(|| (pp.clone(), served_ports[0].2.clone()))
+        });
+        // A model server still loading fails its probes too (inference-startup-probe); a
+        // wrong port or path is this category even there.
+        if is_model_server(facts, &ns, &name)
+            && !e.message.contains("statuscode: 404")
+            && mismatch.is_none()
+        {
             continue;
         }
         let key = workload_key(p);
@@ -62,18 +91,21 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             }
             continue;
         }
-        let serving: Vec<_> = facts
-            .logs
-            .iter()
-            .filter(|l| l.namespace == ns && l.pod == name)
-            .flat_map(|l| {
-                l.lines
-                    .iter()
-                    .filter(|x| SERVING.is_match(x))
-                    .map(move |x| (l, x))
-            })
-            .take(1)
-            .collect();
+        let serving: Vec<_> = match served_ports.first() {
+            Some((l, x, _)) => vec![(*l, *x)],
+            None => facts
+                .logs
+                .iter()
+                .filter(|l| l.namespace == ns && l.pod == name)
+                .flat_map(|l| {
+                    l.lines
+                        .iter()
+                        .filter(|x| SERVING.is_match(x))
+                        .map(move |x| (l, x))
+                })
+                .take(1)
+                .collect(),
+        };
         let wrong_target = e.message.contains("statuscode: 404")
             || e.message.contains("connection refused")
             || e.message.contains("no such file")
@@ -89,23 +121,43 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             evidence.push(store.add("describe", format!("{ns}/Pod/{name}"), None, l));
         }
         let confidence = match (serving.is_empty(), wrong_target) {
+            _ if mismatch.is_some() => 0.9,
             (false, true) => 0.85,
             (false, false) => 0.7,
             (true, true) => 0.6,
             (true, false) => 0.45,
         };
         let (_, kind, wname) = split_resource(&resource_of(p));
-        let mut statement = format!(
-            "The probe of {wname} checks the wrong port, path or command: it fails{} while the application itself is up, so the kubelet restarts or unreadies healthy containers ({} restarts).",
-            if e.message.contains("statuscode: 404") {
-                " with HTTP 404"
-            } else if e.message.contains("connection refused") {
-                " with connection refused"
-            } else {
-                ""
-            },
-            p.restarts
-        );
+        let probe = PROBE_FAIL
+            .captures(&e.message)
+            .map(|c| c[1].to_lowercase())
+            .unwrap_or_else(|| "liveness".into());
+        let effect = if probe == "readiness" {
+            format!(
+                "so its pods stay unready (ready {}) and out of the Service's endpoints",
+                p.ready
+            )
+        } else {
+            format!(
+                "so the kubelet restarts healthy containers ({} restarts)",
+                p.restarts
+            )
+        };
+        let mut statement = match &mismatch {
+            Some((probe_port, served)) => format!(
+                "The {probe} probe of {wname} checks port {probe_port}, but the application listens on port {served}: every probe fails with connection refused while the application itself is up, {effect}."
+            ),
+            None => format!(
+                "The {probe} probe of {wname} checks the wrong port, path or command: it fails{} while the application itself is up, {effect}.",
+                if e.message.contains("statuscode: 404") {
+                    " with HTTP 404"
+                } else if e.message.contains("connection refused") {
+                    " with connection refused"
+                } else {
+                    ""
+                },
+            ),
+        };
         if let Some((id, sentence)) = cite_rollout(facts, store, &key) {
             evidence.push(id);
             statement.push_str(&format!(" {sentence}."));

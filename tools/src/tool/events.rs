@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Tool, ToolContext};
-use crate::budget::{Budget, Writer, clip};
+use crate::budget::{Budget, Writer};
 use crate::redact::redact_text;
 use crate::{Clock, Result};
 
@@ -110,9 +110,11 @@ pub fn group(events: &[Event]) -> Vec<EventGroup> {
             io.kind.as_deref().unwrap_or("?"),
             super::nsname(io.namespace.as_deref(), io.name.as_deref().unwrap_or("?"))
         );
-        let message = clip(
-            &redact_text(&super::drop_pod_uids(e.message.as_deref().unwrap_or("").trim()))
-                .replace('\n', " | "),
+        let message = crate::budget::clip_middle(
+            &redact_text(&super::drop_pod_uids(
+                e.message.as_deref().unwrap_or("").trim(),
+            ))
+            .replace('\n', " | "),
             300,
         );
         let type_ = e.type_.clone().unwrap_or_default();

@@ -221,6 +221,88 @@ fn summary(kind: &str, o: &DynamicObject) -> String {
                 peers("egress", "to")
             )
         }
+        // Istio: what each HTTP route matches, where it sends traffic, and the timeout and
+        // retries it imposes (the usual reason a mesh answers 504 on slow backends).
+        "VirtualService" => {
+            let list = |v: &Value| {
+                v.as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default()
+            };
+            let routes: Vec<String> = spec["http"]
+                .as_array()
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| {
+                            let matches: Vec<String> = r["match"]
+                                .as_array()
+                                .map(|ms| {
+                                    ms.iter()
+                                        .filter_map(|m| {
+                                            let uri = m["uri"].as_object()?;
+                                            let (how, v) = uri.iter().next()?;
+                                            Some(format!("{how} {}", v.as_str().unwrap_or("")))
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            let dests: Vec<String> = r["route"]
+                                .as_array()
+                                .map(|ds| {
+                                    ds.iter()
+                                        .map(|d| {
+                                            let port = s(&d["destination"], &["port", "number"]);
+                                            format!(
+                                                "{}{}",
+                                                s(&d["destination"], &["host"]),
+                                                if port.is_empty() {
+                                                    String::new()
+                                                } else {
+                                                    format!(":{port}")
+                                                }
+                                            )
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            let mut t = format!(
+                                "{}{} -> {}",
+                                s(r, &["name"]),
+                                if matches.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" ({})", matches.join(" | "))
+                                },
+                                dests.join(",")
+                            );
+                            let timeout = s(r, &["timeout"]);
+                            if !timeout.is_empty() {
+                                t.push_str(&format!(" timeout {timeout}"));
+                            }
+                            let attempts = s(&r["retries"], &["attempts"]);
+                            if !attempts.is_empty() {
+                                t.push_str(&format!(
+                                    " retries {attempts} perTryTimeout {}",
+                                    s(&r["retries"], &["perTryTimeout"])
+                                ));
+                            }
+                            t
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!(
+                "hosts {}  gateways {}  http routes: {}",
+                list(&spec["hosts"]),
+                list(&spec["gateways"]),
+                routes.join("; ")
+            )
+        }
         "Service" => {
             let ports: Vec<String> = spec["ports"]
                 .as_array()

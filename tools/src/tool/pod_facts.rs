@@ -141,7 +141,10 @@ impl PodSummary {
                     .as_deref()
                     .map(|m| {
                         let m = super::drop_pod_uids(m);
-                        format!(": {}", clip(&redact_text(&m).replace('\n', " | "), 160))
+                        format!(
+                            ": {}",
+                            crate::budget::clip_middle(&redact_text(&m).replace('\n', " | "), 160)
+                        )
                     })
                     .unwrap_or_default();
                 Some(format!(
