@@ -34,6 +34,10 @@ pub struct ModelArgs {
     /// File holding the endpoint's API key (sent as a bearer token).
     #[arg(long, env = "KTRIAGE_LLM_API_KEY_FILE", help_heading = "Model")]
     pub llm_api_key_file: Option<PathBuf>,
+    /// Do not send the reply's JSON schema as `response_format` (for servers that cannot
+    /// compile it into a grammar); replies are then parsed and validated after the fact.
+    #[arg(long, env = "KTRIAGE_LLM_NO_JSON_SCHEMA", help_heading = "Model")]
+    pub llm_no_json_schema: bool,
     /// Seconds one model request may take.
     #[arg(
         long,
@@ -139,7 +143,7 @@ impl ModelArgs {
                 api_key_file: self.llm_api_key_file.clone(),
                 timeout: Duration::from_secs(self.llm_timeout),
                 attempts: 3,
-                json_schema: true,
+                json_schema: !self.llm_no_json_schema,
             })?;
             return Ok((Some(AnyModel::OpenAi(m)), None));
         }
