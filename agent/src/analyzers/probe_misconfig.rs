@@ -56,19 +56,25 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         {
             continue;
         }
-        // The port the probe dialled against the ports the app says it serves on.
-        let probe_port = PROBE_PORT.captures(&e.message).map(|c| c[1].to_string());
-        let served_ports: Vec<(&PodLog, &String, String)> = facts
+        // The app's own "serving" lines, and the ports the current instance says it serves
+        // on, against the port the probe dialled.
+        let serving_lines: Vec<(&PodLog, &String)> = facts
             .logs
             .iter()
-            .filter(|l| l.namespace == ns && l.pod == name && !l.previous)
+            .filter(|l| l.namespace == ns && l.pod == name)
             .flat_map(|l| {
                 l.lines
                     .iter()
                     .filter(|x| SERVING.is_match(x))
-                    .filter_map(move |x| SERVED_PORT.captures(x).map(|c| (l, x, c[1].to_string())))
+                    .map(move |x| (l, x))
             })
             .collect();
+        let served_ports: Vec<(&PodLog, &String, String)> = serving_lines
+            .iter()
+            .filter(|(l, _)| !l.previous)
+            .filter_map(|&(l, x)| SERVED_PORT.captures(x).map(|c| (l, x, c[1].to_string())))
+            .collect();
+        let probe_port = PROBE_PORT.captures(&e.message).map(|c| c[1].to_string());
         let mismatch = probe_port.as_ref().and_then(|pp| {
             (!served_ports.is_empty() && served_ports.iter().all(|(_, _, sp)| sp != pp))
                 .then(|| (pp.clone(), served_ports[0].2.clone()))
@@ -91,21 +97,13 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             }
             continue;
         }
-        let serving: Vec<_> = match served_ports.first() {
-            Some((l, x, _)) => vec![(*l, *x)],
-            None => facts
-                .logs
-                .iter()
-                .filter(|l| l.namespace == ns && l.pod == name)
-                .flat_map(|l| {
-                    l.lines
-                        .iter()
-                        .filter(|x| SERVING.is_match(x))
-                        .map(move |x| (l, x))
-                })
-                .take(1)
-                .collect(),
-        };
+        // Cite the line that names a port when there is one.
+        let serving: Vec<(&PodLog, &String)> = served_ports
+            .first()
+            .map(|&(l, x, _)| (l, x))
+            .or_else(|| serving_lines.first().copied())
+            .into_iter()
+            .collect();
         let wrong_target = e.message.contains("statuscode: 404")
             || e.message.contains("connection refused")
             || e.message.contains("no such file")

@@ -305,6 +305,16 @@ impl Engine {
     /// Render a conversation to prompt token ids. Message contents are untrusted: special
     /// tokens spelled inside them are defanged before rendering.
     pub fn prompt_tokens(&self, messages: &[TemplateMessage]) -> Result<Vec<u32>, ModelError> {
+        self.render_ids(messages, true)
+    }
+
+    /// `messages` rendered by the chat template (contents defanged) and tokenized, with BOS
+    /// when the model wants one and the template did not write it.
+    fn render_ids(
+        &self,
+        messages: &[TemplateMessage],
+        add_generation_prompt: bool,
+    ) -> Result<Vec<u32>, ModelError> {
         let safe: Vec<TemplateMessage> = messages
             .iter()
             .map(|m| TemplateMessage {
@@ -312,7 +322,7 @@ impl Engine {
                 content: self.tokenizer.defang(&m.content),
             })
             .collect();
-        let text = self.template.render(&safe, true)?;
+        let text = self.template.render(&safe, add_generation_prompt)?;
         tracing::trace!(prompt = %text, "rendered prompt");
         let mut ids = Vec::new();
         if self.tokenizer.add_bos
@@ -333,24 +343,9 @@ impl Engine {
     /// How many leading tokens of `prompt` the first message alone renders to (the system
     /// prompt: the part every investigation shares, worth keeping across processes).
     pub fn first_message_tokens(&self, messages: &[TemplateMessage], prompt: &[u32]) -> usize {
-        let Some(first) = messages.first() else {
+        let Ok(ids) = self.render_ids(&messages[..messages.len().min(1)], false) else {
             return 0;
         };
-        let first = TemplateMessage {
-            role: first.role.clone(),
-            content: self.tokenizer.defang(&first.content),
-        };
-        let Ok(text) = self.template.render(std::slice::from_ref(&first), false) else {
-            return 0;
-        };
-        let mut ids = Vec::new();
-        if self.tokenizer.add_bos
-            && let Some(bos) = self.tokenizer.bos
-            && !text.starts_with(self.tokenizer.token_text(bos))
-        {
-            ids.push(bos);
-        }
-        ids.extend(self.tokenizer.encode_with_specials(&text));
         ids.iter().zip(prompt).take_while(|(a, b)| a == b).count()
     }
 
