@@ -96,6 +96,19 @@ pub struct Usage {
     pub model_secs: f64,
 }
 
+impl Usage {
+    /// Count what one model reply cost.
+    pub fn add_model(&mut self, u: &crate::model::ChatUsage) {
+        self.prompt_tokens += u.prompt_tokens;
+        self.completion_tokens += u.completion_tokens;
+        self.model_secs += u.seconds;
+        if let Some(j) = u.energy_j {
+            *self.energy_wh.get_or_insert(0.0) += j / 3600.0;
+            self.energy_source = u.energy_source.clone();
+        }
+    }
+}
+
 /// Collects evidence while analyzers run: stable ids in insertion order, duplicates merged.
 #[derive(Debug, Default, Clone)]
 pub struct EvidenceStore {

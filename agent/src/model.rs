@@ -108,8 +108,13 @@ pub struct ChatUsage {
 pub enum ModelError {
     #[error("model unavailable: {0}")]
     Unavailable(String),
-    #[error("model answered something unusable: {0}")]
-    BadReply(String),
+    /// The model answered, but not in the asked form. `usage` is what the reply cost (zero
+    /// where the backend could not tell), so a diagnosis still counts it.
+    #[error("model answered something unusable: {reason}")]
+    BadReply {
+        reason: String,
+        usage: Box<ChatUsage>,
+    },
     #[error("cannot load model {}: {reason}", path.display())]
     Load {
         path: std::path::PathBuf,
@@ -424,12 +429,15 @@ pub async fn refine_with<M: ChatModel>(
             answer_only: last,
             on_event,
         };
-        d.usage.model_replies += 1;
         let (reply, usage) = match model.chat(&req).await {
             Ok(r) => r,
             Err(e) => {
-                if matches!(e, ModelError::BadReply(_)) {
+                // A reply that did not parse still cost its tokens; an endpoint that never
+                // answered gave no reply at all.
+                if let ModelError::BadReply { usage, .. } = &e {
+                    d.usage.model_replies += 1;
                     d.usage.model_invalid_replies += 1;
+                    d.usage.add_model(usage);
                 }
                 d.gaps.push(format!(
                     "model {}: {e}; the rules' diagnosis stands",
@@ -438,13 +446,8 @@ pub async fn refine_with<M: ChatModel>(
                 break;
             }
         };
-        d.usage.prompt_tokens += usage.prompt_tokens;
-        d.usage.completion_tokens += usage.completion_tokens;
-        d.usage.model_secs += usage.seconds;
-        if let Some(j) = usage.energy_j {
-            *d.usage.energy_wh.get_or_insert(0.0) += j / 3600.0;
-            d.usage.energy_source = usage.energy_source.clone();
-        }
+        d.usage.model_replies += 1;
+        d.usage.add_model(&usage);
         match reply {
             ChatReply::ToolCall { name, arguments } => {
                 let key = format!("{name} {arguments}");

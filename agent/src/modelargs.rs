@@ -70,12 +70,14 @@ pub struct ModelArgs {
         help_heading = "Model"
     )]
     pub ctx: usize,
-    /// How weights are held: q8 (default; fastest on CPU), as-stored, f32.
+    /// How weights are held: native (default; Q4_1/Q8_0 stay as stored and decode through
+    /// ktriage's own kernels), q8 (4/5-bit blocks requantized to Q8_0, all through candle),
+    /// as-stored (candle's own kernels, matching llama.cpp's ids), f32.
     #[arg(
         long,
         value_enum,
         env = "KTRIAGE_WEIGHTS",
-        default_value = "q8",
+        default_value = "native",
         help_heading = "Model"
     )]
     pub weights: WeightFormat,

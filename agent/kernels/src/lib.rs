@@ -3,6 +3,8 @@
 //! independent accumulators, fixed-width chunks); the workspace builds this crate optimized
 //! even in debug profiles, so tests and `cargo run` get the same speed as a release.
 
+pub mod quant;
+
 use rayon::prelude::*;
 
 /// Lanes of the accumulators (one AVX register of f32).

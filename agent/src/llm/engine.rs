@@ -626,6 +626,7 @@ impl std::fmt::Display for WeightFormat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             WeightFormat::AsStored => "as stored",
+            WeightFormat::Native => "native",
             WeightFormat::Q8 => "q8_0",
             WeightFormat::F32 => "f32",
         })

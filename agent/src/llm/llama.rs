@@ -10,6 +10,10 @@ use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
 use candle_core::{D, DType, Device, Module, Tensor};
 use candle_transformers::quantized_nn::RmsNorm;
 
+use std::sync::Arc;
+
+use kernels::quant::{self, QKind, QMatrix};
+
 use super::WeightFormat;
 
 type Res<T> = candle_core::Result<T>;
@@ -34,7 +38,7 @@ struct Layer {
 
 /// A loaded Llama-family model with its cache.
 pub struct Llama {
-    embed: Tensor,
+    embed: Embedding,
     layers: Vec<Layer>,
     norm: RmsNorm,
     output: Linear,
@@ -55,31 +59,115 @@ pub struct Llama {
 /// column. The f32 copy lives only for that product, so memory stays that of the quantized model.
 const GEMM_ROWS: usize = 16;
 
-/// A projection whose weights stay quantized. With `gemm`, prompt chunks run as f32 GEMMs;
-/// without it (`as-stored`) every row runs the quantized dot product, as llama.cpp does, so
-/// logits do not depend on how a prompt was split between cache and prefill.
-pub(crate) struct Linear {
-    q: QMatMul,
-    gemm: bool,
+/// A projection whose weights stay quantized.
+pub(crate) enum Linear {
+    /// Through candle. With `gemm`, prompt chunks run as f32 GEMMs; without it (`as-stored`)
+    /// every row runs the quantized dot product, as llama.cpp does, so logits do not depend on
+    /// how a prompt was split between cache and prefill.
+    Candle { q: QMatMul, gemm: bool },
+    /// Through [`kernels::quant`]: decode rows as quantized products, prompt chunks as f32
+    /// GEMMs over a transient dequantized copy.
+    Kernel(Arc<QMatrix>),
 }
 
 impl Linear {
     pub(crate) fn forward(&self, x: &Tensor) -> Res<Tensor> {
         let cols = x.dim(D::Minus1)?;
         let rows = x.elem_count() / cols.max(1);
-        match &self.q {
-            QMatMul::QTensor(qt) if self.gemm && rows >= GEMM_ROWS && x.device().is_cpu() => {
+        match self {
+            Linear::Kernel(w) if rows < GEMM_ROWS => {
+                let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+                let mut out = Vec::with_capacity(rows * w.rows());
+                for row in xs.chunks_exact(cols) {
+                    out.extend(quant::gemv(w, row).map_err(candle_core::Error::wrap)?);
+                }
+                let mut dims = x.dims().to_vec();
+                if let Some(last) = dims.last_mut() {
+                    *last = w.rows();
+                }
+                Tensor::from_vec(out, dims, x.device())
+            }
+            Linear::Kernel(w) => {
+                let dense = Tensor::from_vec(w.dequantize(), (w.rows(), w.cols()), x.device())?;
+                x.broadcast_matmul(&dense.t()?)
+            }
+            Linear::Candle {
+                q: QMatMul::QTensor(qt),
+                gemm: true,
+            } if rows >= GEMM_ROWS && x.device().is_cpu() => {
                 let w = qt.dequantize(x.device())?;
                 x.broadcast_matmul(&w.t()?)
             }
-            q => q.forward(x),
+            Linear::Candle { q, .. } => q.forward(x),
         }
     }
+
+    /// The products of several projections with one input row (`q`, `k`, `v`; `gate`, `up`):
+    /// one quantization of the input and one parallel region when all run on the kernels.
+    fn forward_many<const N: usize>(ls: [&Linear; N], x: &Tensor) -> Res<[Tensor; N]> {
+        let kernels: Vec<&QMatrix> = ls
+            .iter()
+            .filter_map(|l| match l {
+                Linear::Kernel(w) => Some(w.as_ref()),
+                Linear::Candle { .. } => None,
+            })
+            .collect();
+        if kernels.len() == N && x.elem_count() == x.dim(D::Minus1)? {
+            let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+            let outs = quant::gemv_many(&kernels, &xs).map_err(candle_core::Error::wrap)?;
+            let mut dims = x.dims().to_vec();
+            let tensors = outs
+                .into_iter()
+                .map(|o| {
+                    if let Some(last) = dims.last_mut() {
+                        *last = o.len();
+                    }
+                    Tensor::from_vec(o, dims.clone(), x.device())
+                })
+                .collect::<Res<Vec<_>>>()?;
+            return tensors
+                .try_into()
+                .map_err(|_| candle_core::Error::Msg("fused product lost an output".into()));
+        }
+        let mut out = Vec::with_capacity(N);
+        for l in ls {
+            out.push(l.forward(x)?);
+        }
+        out.try_into()
+            .map_err(|_| candle_core::Error::Msg("product lost an output".into()))
+    }
+}
+
+/// The block format of `qt` when [`kernels::quant`] computes it on this device.
+fn kernel_kind(qt: &QTensor, device: &Device) -> Option<QKind> {
+    if !device.is_cpu() {
+        return None;
+    }
+    match qt.dtype() {
+        GgmlDType::Q4_1 => Some(QKind::Q4_1),
+        GgmlDType::Q8_0 => Some(QKind::Q8_0),
+        _ => None,
+    }
+}
+
+/// `qt` as a [`QMatrix`], when the kernels take its format on this device.
+fn kernel_matrix(qt: &QTensor, device: &Device) -> Res<Option<Arc<QMatrix>>> {
+    let Some(kind) = kernel_kind(qt, device) else {
+        return Ok(None);
+    };
+    let (rows, cols) = qt.shape().dims2()?;
+    let m = QMatrix::from_ggml(kind, rows, cols, &qt.data()?).map_err(candle_core::Error::wrap)?;
+    Ok(Some(Arc::new(m)))
 }
 
 /// Load a weight as a matmul in the requested format.
 pub(crate) fn linear(qt: QTensor, format: WeightFormat, device: &Device) -> Res<Linear> {
-    Ok(Linear {
+    if format == WeightFormat::Native
+        && let Some(m) = kernel_matrix(&qt, device)?
+    {
+        return Ok(Linear::Kernel(m));
+    }
+    Ok(Linear::Candle {
         q: linear_inner(qt, format, device)?,
         gemm: format != WeightFormat::AsStored,
     })
@@ -89,7 +177,7 @@ fn linear_inner(qt: QTensor, format: WeightFormat, device: &Device) -> Res<QMatM
     let dtype = qt.dtype();
     match format {
         WeightFormat::AsStored => QMatMul::from_qtensor(qt),
-        WeightFormat::Q8 => {
+        WeightFormat::Q8 | WeightFormat::Native => {
             // Blocks without a SIMD CPU kernel in candle are requantized to Q8_0 (which has
             // one, chosen at run time); the error added is far below the 4-bit step.
             if matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
@@ -102,6 +190,36 @@ fn linear_inner(qt: QTensor, format: WeightFormat, device: &Device) -> Res<QMatM
             }
         }
         WeightFormat::F32 => Ok(QMatMul::Tensor(qt.dequantize(device)?)),
+    }
+}
+
+/// The token embedding: f32 rows, or the quantized matrix (shared with the output layer when
+/// they are tied), dequantized a row per token.
+enum Embedding {
+    Dense(Tensor),
+    Quantized(Arc<QMatrix>),
+}
+
+impl Embedding {
+    fn lookup(&self, tokens: &[u32], device: &Device) -> Res<Tensor> {
+        match self {
+            Embedding::Dense(e) => e.index_select(&Tensor::new(tokens, device)?, 0),
+            Embedding::Quantized(m) => {
+                let cols = m.cols();
+                let mut out = vec![0f32; tokens.len() * cols];
+                for (&t, row) in tokens.iter().zip(out.chunks_exact_mut(cols)) {
+                    let t = t as usize;
+                    if t >= m.rows() {
+                        candle_core::bail!(
+                            "token {t} is outside the {}-token vocabulary",
+                            m.rows()
+                        );
+                    }
+                    m.dequantize_row(t, row);
+                }
+                Tensor::from_vec(out, (tokens.len(), cols), device)
+            }
+        }
     }
 }
 
@@ -203,11 +321,19 @@ impl Llama {
 
         let mut t = |name: &str| ct.tensor(reader, name, device);
         let embed_q = t("token_embd.weight")?;
-        let embed = embed_q.dequantize(device)?;
-        let output = match t("output.weight") {
-            Ok(o) => linear(o, format, device)?,
+        let embed_kernel = match format {
+            WeightFormat::Native => kernel_matrix(&embed_q, device)?,
+            _ => None,
+        };
+        let embed = match &embed_kernel {
+            Some(m) => Embedding::Quantized(m.clone()),
+            None => Embedding::Dense(embed_q.dequantize(device)?),
+        };
+        let output = match (t("output.weight"), embed_kernel) {
+            (Ok(o), _) => linear(o, format, device)?,
             // Tied embeddings (SmolLM2): the output layer is the embedding matrix.
-            Err(_) => linear(embed_q, format, device)?,
+            (Err(_), Some(m)) => Linear::Kernel(m),
+            (Err(_), None) => linear(embed_q, format, device)?,
         };
         let norm = RmsNorm::from_qtensor(t("output_norm.weight")?, eps)?;
         let mut layers = Vec::with_capacity(n_layer);
@@ -356,8 +482,7 @@ impl Llama {
             );
         }
         self.ensure_capacity(pos + seq)?;
-        let ids = Tensor::new(tokens, &self.device)?;
-        let mut x = self.embed.index_select(&ids, 0)?.unsqueeze(0)?; // [1, seq, dim]
+        let mut x = self.embed.lookup(tokens, &self.device)?.unsqueeze(0)?; // [1, seq, dim]
         let cos = self.cos.narrow(0, pos, seq)?;
         let sin = self.sin.narrow(0, pos, seq)?;
         let group = self.n_head / self.n_kv;
@@ -380,21 +505,19 @@ impl Llama {
         let shape = self.shape(total);
         for l in &mut self.layers {
             let h = l.attn_norm.forward(&x)?;
-            let q =
-                l.wq.forward(&h)?
-                    .reshape((1, seq, self.n_head, self.head_dim))?
-                    .transpose(1, 2)?
-                    .contiguous()?;
-            let k =
-                l.wk.forward(&h)?
-                    .reshape((1, seq, self.n_kv, self.head_dim))?
-                    .transpose(1, 2)?
-                    .contiguous()?;
-            let v =
-                l.wv.forward(&h)?
-                    .reshape((1, seq, self.n_kv, self.head_dim))?
-                    .transpose(1, 2)?
-                    .contiguous()?;
+            let [q, k, v] = Linear::forward_many([&l.wq, &l.wk, &l.wv], &h)?;
+            let q = q
+                .reshape((1, seq, self.n_head, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()?;
+            let k = k
+                .reshape((1, seq, self.n_kv, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()?;
+            let v = v
+                .reshape((1, seq, self.n_kv, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()?;
             let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
             let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
             let (Some(kc), Some(vc)) = (l.k.as_ref(), l.v.as_ref()) else {
@@ -408,8 +531,8 @@ impl Llama {
                 let y = decode_attention(&q, kc, vc, shape, scale as f32)?;
                 let x1 = (&x + l.wo.forward(&y)?)?;
                 let h = l.ffn_norm.forward(&x1)?;
-                let gate = candle_nn::ops::silu(&l.w1.forward(&h)?)?;
-                let up = l.w3.forward(&h)?;
+                let [gate, up] = Linear::forward_many([&l.w1, &l.w3], &h)?;
+                let gate = candle_nn::ops::silu(&gate)?;
                 x = (&x1 + l.w2.forward(&(gate * up)?)?)?;
                 continue;
             }

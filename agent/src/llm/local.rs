@@ -375,17 +375,27 @@ impl ChatModel for LocalModel {
                 energy_source: Some(meter.source()),
             };
             if constrained && g.stop == "max-tokens" {
-                return Err(ModelError::BadReply(format!(
-                    "ran out of tokens ({}) before the JSON was complete",
-                    g.completion_tokens
-                )));
+                return Err(ModelError::BadReply {
+                    reason: format!(
+                        "ran out of tokens ({}) before the JSON was complete",
+                        g.completion_tokens
+                    ),
+                    usage: Box::new(usage),
+                });
             }
             Ok((g.text, usage))
         });
         let (text, usage) = task
             .await
             .map_err(|e| ModelError::Inference(format!("engine task: {e}")))??;
-        Ok((parse_reply(&text, &tool_names)?, usage))
+        match parse_reply(&text, &tool_names) {
+            Ok(reply) => Ok((reply, usage)),
+            Err(ModelError::BadReply { reason, .. }) => Err(ModelError::BadReply {
+                reason,
+                usage: Box::new(usage),
+            }),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -396,10 +406,10 @@ pub fn parse_reply(text: &str, tools: &[String]) -> Result<ChatReply, ModelError
         // Unconstrained replies (no schema) are plain text.
         Err(_) if tools.is_empty() => return Ok(ChatReply::Final(text.to_string())),
         Err(e) => {
-            return Err(ModelError::BadReply(format!(
-                "not JSON ({e}): {}",
-                tools::budget::clip(text, 200)
-            )));
+            return Err(ModelError::BadReply {
+                reason: format!("not JSON ({e}): {}", tools::budget::clip(text, 200)),
+                usage: Box::default(),
+            });
         }
     };
     if let Some(name) = v.get("tool").and_then(Value::as_str)

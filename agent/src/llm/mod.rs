@@ -19,9 +19,14 @@ use crate::model::ModelError;
 /// How weights are held in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum WeightFormat {
-    /// Blocks without a SIMD CPU kernel (Q4_1, Q5_x) are requantized to Q8_0 at load; others
-    /// stay as stored. Fastest on CPU for the default model.
+    /// Q4_1 and Q8_0 stay as stored and decode through ktriage's own kernels
+    /// ([`kernels::quant`]: AVX2 where the CPU has it, activations quantized per product as
+    /// llama.cpp does); prompt chunks run as f32 GEMMs. Other block types are held as `q8`
+    /// holds them. Fastest on CPU for the default model, and the least memory.
     #[default]
+    Native,
+    /// Blocks without a SIMD kernel in candle (Q4_1, Q5_x) are requantized to Q8_0 at load;
+    /// others stay as stored. Everything runs through candle.
     Q8,
     /// Exactly as stored, computed as llama.cpp does (activations quantized per row), so
     /// greedy output does not depend on what the KV cache held. Slower: Q4_1 has only a

@@ -177,10 +177,13 @@ impl OpenAiModel {
                 let v: Value = serde_json::from_str(data).map_err(|e| {
                     (
                         false,
-                        ModelError::BadReply(format!(
-                            "bad SSE event ({e}): {}",
-                            tools::budget::clip(data, 200)
-                        )),
+                        ModelError::BadReply {
+                            reason: format!(
+                                "bad SSE event ({e}): {}",
+                                tools::budget::clip(data, 200)
+                            ),
+                            usage: Box::new(usage.clone()),
+                        },
                         None,
                     )
                 })?;
@@ -284,6 +287,13 @@ impl ChatModel for OpenAiModel {
         } else {
             req.tools.iter().map(|t| t.name.clone()).collect()
         };
-        Ok((parse_reply(&content, &names)?, usage))
+        match parse_reply(&content, &names) {
+            Ok(reply) => Ok((reply, usage)),
+            Err(ModelError::BadReply { reason, .. }) => Err(ModelError::BadReply {
+                reason,
+                usage: Box::new(usage),
+            }),
+            Err(e) => Err(e),
+        }
     }
 }
