@@ -189,6 +189,20 @@ async fn a_model_that_invents_evidence_is_not_believed() {
     let d = agent::model::refine(&broken, &env.client, rules.clone(), LoopLimits::default()).await;
     assert_eq!(d.causes, rules.causes);
     assert!(d.gaps.iter().any(|g| g.contains("not a valid verdict")));
+    assert_eq!(
+        (d.usage.model_replies, d.usage.model_invalid_replies),
+        (1, 1)
+    );
+    assert!(
+        d.usage.prompt_tokens > 0,
+        "a reply that fails still cost its prompt"
+    );
+    // A model that never answers (an endpoint down) gave no reply at all, and says so.
+    let silent = ScriptedModel::new(vec![]);
+    let d = agent::model::refine(&silent, &env.client, rules.clone(), LoopLimits::default()).await;
+    assert_eq!(d.causes, rules.causes);
+    assert_eq!((d.usage.model_replies, d.usage.prompt_tokens), (0, 0));
+    assert!(d.gaps.iter().any(|g| g.contains("script exhausted")));
     env.client.close().await;
 }
 

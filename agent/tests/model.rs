@@ -157,8 +157,12 @@ fn tools() -> Vec<ToolDef> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn constrained_replies_always_parse_and_validate() {
-    let model = LocalModel::load(&model_path(), &opts(WeightFormat::Native), Sampler::default())
-        .expect("loads");
+    let model = LocalModel::load(
+        &model_path(),
+        &opts(WeightFormat::Native),
+        Sampler::default(),
+    )
+    .expect("loads");
     let evidence: Vec<String> = (1..=4).map(|i| format!("ev-{i}")).collect();
     let resources = vec!["llm-serving/Deployment/vllm-llama".to_string()];
     // Both answer schemas: with prose (a reviewer's) and without (an advisor's).
@@ -302,8 +306,12 @@ async fn the_system_prompt_is_kept_between_processes() {
         s.prompt_tokens - s.prefilled_tokens >= 64,
         "the system prompt was restored, not prefilled: {s:?}"
     );
-    let plain = LocalModel::load(&model_path(), &opts(WeightFormat::Native), Sampler::default())
-        .expect("loads");
+    let plain = LocalModel::load(
+        &model_path(),
+        &opts(WeightFormat::Native),
+        Sampler::default(),
+    )
+    .expect("loads");
     let c = answer(&plain, &req).await;
     assert_eq!(a, b, "the same answer with the restored prefix");
     assert_eq!(a, c, "the same answer without the prompt cache");
