@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Node};
 use kube::api::ListParams;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::events::{EventGroup, group, group_line};
 use super::nodes::{GPU_RESOURCES, count, pod_gpu_requests};
-use super::pod_facts::PodSummary;
+use super::pod_facts::{ListedPod, PodSummary};
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer};
 use crate::{Clock, Result};
@@ -74,7 +74,8 @@ impl Tool for ClusterOverview {
         // full Pod object at once.
         let (pods, _) = ctx
             .kube
-            .list_map::<Pod, _>(ns, &ListParams::default(), 100_000, |p| {
+            .list_map::<ListedPod, _>(ns, &ListParams::default(), 100_000, |p| {
+                let p = p.into_pod();
                 (PodSummary::of(&p, clock), pod_gpu_requests(&p))
             })
             .await?;

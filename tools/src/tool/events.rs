@@ -1,6 +1,6 @@
 //! `events`: Kubernetes events, filtered and aggregated so a burst of 300 BackOffs is one line.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Event;
@@ -100,47 +100,55 @@ fn count(e: &Event) -> i64 {
         .max(1)
 }
 
-/// Group and sort events, most recent first.
+/// Group and sort events, most recent first. Events with the same object, type, reason and
+/// (cleaned) message are one group.
 pub fn group(events: &[Event]) -> Vec<EventGroup> {
-    let mut groups: BTreeMap<(String, String, String, String), EventGroup> = BTreeMap::new();
+    // Messages repeat (back-offs, probe failures), and cleaning one (pod UIDs dropped,
+    // credentials redacted, cut) is the costly step: each distinct text is cleaned once, and
+    // raw texts that clean to the same message share its id.
+    let mut raw_ids: HashMap<&str, usize> = HashMap::new();
+    let mut clean_ids: HashMap<String, usize> = HashMap::new();
+    let mut messages: Vec<String> = Vec::new();
+    let mut index: HashMap<(&str, Option<&str>, &str, &str, &str, usize), usize> = HashMap::new();
+    let mut out: Vec<EventGroup> = Vec::new();
     for e in events {
-        let io = &e.involved_object;
-        let object = format!(
-            "{}/{}",
-            io.kind.as_deref().unwrap_or("?"),
-            super::nsname(io.namespace.as_deref(), io.name.as_deref().unwrap_or("?"))
-        );
-        let message = crate::budget::clip_middle(
-            &redact_text(&super::drop_pod_uids(
-                e.message.as_deref().unwrap_or("").trim(),
-            ))
-            .replace('\n', " | "),
-            300,
-        );
-        let type_ = e.type_.clone().unwrap_or_default();
-        let reason = e.reason.clone().unwrap_or_default();
-        let key = (
-            object.clone(),
-            type_.clone(),
-            reason.clone(),
-            message.clone(),
-        );
-        let source = e
-            .reporting_component
-            .clone()
-            .filter(|s| !s.is_empty())
-            .or_else(|| e.source.as_ref().and_then(|s| s.component.clone()))
-            .unwrap_or_default();
-        let g = groups.entry(key).or_insert_with(|| EventGroup {
-            object,
-            type_,
-            reason,
-            message,
-            count: 0,
-            first_seen: None,
-            last_seen: None,
-            source,
+        let raw = e.message.as_deref().unwrap_or("").trim();
+        let msg = *raw_ids.entry(raw).or_insert_with(|| {
+            let clean = crate::budget::clip_middle(
+                &redact_text(&super::drop_pod_uids(raw)).replace('\n', " | "),
+                300,
+            );
+            *clean_ids.entry(clean.clone()).or_insert_with(|| {
+                messages.push(clean);
+                messages.len() - 1
+            })
         });
+        let io = &e.involved_object;
+        let kind = io.kind.as_deref().unwrap_or("?");
+        let name = io.name.as_deref().unwrap_or("?");
+        let type_ = e.type_.as_deref().unwrap_or_default();
+        let reason = e.reason.as_deref().unwrap_or_default();
+        let key = (kind, io.namespace.as_deref(), name, type_, reason, msg);
+        let i = *index.entry(key).or_insert_with(|| {
+            let source = e
+                .reporting_component
+                .clone()
+                .filter(|s| !s.is_empty())
+                .or_else(|| e.source.as_ref().and_then(|s| s.component.clone()))
+                .unwrap_or_default();
+            out.push(EventGroup {
+                object: format!("{kind}/{}", super::nsname(io.namespace.as_deref(), name)),
+                type_: type_.to_string(),
+                reason: reason.to_string(),
+                message: messages[msg].clone(),
+                count: 0,
+                first_seen: None,
+                last_seen: None,
+                source,
+            });
+            out.len() - 1
+        });
+        let g = &mut out[i];
         g.count += count(e);
         let (f, l) = (first_seen(e), last_seen(e));
         g.first_seen = match (g.first_seen, f) {
@@ -149,8 +157,14 @@ pub fn group(events: &[Event]) -> Vec<EventGroup> {
         };
         g.last_seen = g.last_seen.max(l);
     }
-    let mut out: Vec<EventGroup> = groups.into_values().collect();
-    out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then(a.object.cmp(&b.object)));
+    out.sort_by(|a, b| {
+        b.last_seen
+            .cmp(&a.last_seen)
+            .then_with(|| a.object.cmp(&b.object))
+            .then_with(|| a.type_.cmp(&b.type_))
+            .then_with(|| a.reason.cmp(&b.reason))
+            .then_with(|| a.message.cmp(&b.message))
+    });
     out
 }
 

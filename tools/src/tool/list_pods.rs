@@ -1,11 +1,10 @@
 //! `list_pods`: pods by namespace, selector, node or phase, with their problems up front.
 
-use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::pod_facts::PodSummary;
+use super::pod_facts::{ListedPod, PodSummary};
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer};
 use crate::{Error, Result};
@@ -80,8 +79,8 @@ impl Tool for ListPods {
         // Summarised page by page: never every full Pod object at once.
         let (mut all, _) = ctx
             .kube
-            .list_map::<Pod, _>(p.namespace.as_deref(), &lp, MAX_SCAN, |pod| {
-                PodSummary::of(&pod, clock)
+            .list_map::<ListedPod, _>(p.namespace.as_deref(), &lp, MAX_SCAN, |pod| {
+                PodSummary::of(&pod.into_pod(), clock)
             })
             .await?;
         if all.is_empty()

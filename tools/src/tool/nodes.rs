@@ -8,6 +8,7 @@ use kube::api::ListParams;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::pod_facts::ListedPod;
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer, clip};
 use crate::{Clock, Result};
@@ -228,7 +229,8 @@ impl Tool for Nodes {
         // Each pod reduced to its node and GPU requests as its page arrives.
         let pods = match ctx
             .kube
-            .list_map::<Pod, _>(None, &pods_lp, 100_000, |p| {
+            .list_map::<ListedPod, _>(None, &pods_lp, 100_000, |p| {
+                let p = p.into_pod();
                 let node = p.spec.as_ref().and_then(|s| s.node_name.clone());
                 (node, pod_gpu_requests(&p))
             })

@@ -1,9 +1,15 @@
 //! The facts about a pod that every tool reports the same way: status as kubectl prints it,
 //! readiness, restarts, the last termination and the current waiting reason.
 
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Container, ContainerStatus, Pod, PodSpec, PodStatus, ResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Clock;
 use crate::budget::clip;
@@ -33,6 +39,117 @@ pub struct PodSummary {
     pub owner: Option<String>,
     /// Whether the pod looks unhealthy (not ready while it should be, restarting, failed, pending).
     pub problem: bool,
+}
+
+/// A Pod as the listing tools read it: the fields [`PodSummary`] and GPU accounting use, and
+/// nothing else. A page of 500 pods then decodes without every container's env, volumes,
+/// probes and mounts, or the metadata's managed fields and annotations, which is most of the
+/// work (and of the allocations) of a cluster-wide listing. The request is the same GET of
+/// `pods` as for [`Pod`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedPod {
+    #[serde(deserialize_with = "listed_meta")]
+    metadata: ObjectMeta,
+    #[serde(default)]
+    spec: Option<ListedSpec>,
+    #[serde(default)]
+    status: Option<PodStatus>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedSpec {
+    #[serde(default)]
+    node_name: Option<String>,
+    #[serde(default)]
+    containers: Vec<ListedContainer>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ListedContainer {
+    name: String,
+    #[serde(default)]
+    resources: Option<ResourceRequirements>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedMeta {
+    name: Option<String>,
+    namespace: Option<String>,
+    uid: Option<String>,
+    resource_version: Option<String>,
+    creation_timestamp: Option<Time>,
+    deletion_timestamp: Option<Time>,
+    labels: Option<BTreeMap<String, String>>,
+    owner_references: Option<Vec<OwnerReference>>,
+}
+
+fn listed_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+    let m = ListedMeta::deserialize(d)?;
+    Ok(ObjectMeta {
+        name: m.name,
+        namespace: m.namespace,
+        uid: m.uid,
+        resource_version: m.resource_version,
+        creation_timestamp: m.creation_timestamp,
+        deletion_timestamp: m.deletion_timestamp,
+        labels: m.labels,
+        owner_references: m.owner_references,
+        ..ObjectMeta::default()
+    })
+}
+
+impl ListedPod {
+    /// The typed Pod with only the listed fields set.
+    pub fn into_pod(self) -> Pod {
+        Pod {
+            metadata: self.metadata,
+            spec: self.spec.map(|s| PodSpec {
+                node_name: s.node_name,
+                containers: s
+                    .containers
+                    .into_iter()
+                    .map(|c| Container {
+                        name: c.name,
+                        resources: c.resources,
+                        ..Container::default()
+                    })
+                    .collect(),
+                ..PodSpec::default()
+            }),
+            status: self.status,
+        }
+    }
+}
+
+impl kube::Resource for ListedPod {
+    type DynamicType = ();
+    type Scope = k8s_openapi::NamespaceResourceScope;
+
+    fn kind(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("Pod")
+    }
+
+    fn group(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("")
+    }
+
+    fn version(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("v1")
+    }
+
+    fn plural(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("pods")
+    }
+
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
 }
 
 fn statuses(pod: &Pod) -> &[ContainerStatus] {
@@ -225,6 +342,34 @@ mod tests {
             "status": {"phase": "Running", "containerStatuses": statuses}
         }))
         .expect("pod")
+    }
+
+    #[test]
+    fn a_listed_pod_keeps_what_the_summary_reads() {
+        let full = serde_json::json!({
+            "metadata": {"name": "vllm-0", "namespace": "llm", "creationTimestamp": "2026-01-01T00:00:00Z",
+                "annotations": {"big": "x"}, "managedFields": [{"manager": "kubelet", "fieldsV1": {"f:status": {}}}],
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "vllm-7d9", "uid": "u", "controller": true}]},
+            "spec": {"nodeName": "gpu-1", "containers": [{"name": "vllm", "image": "vllm:0.6",
+                "env": [{"name": "A", "value": "b"}],
+                "resources": {"limits": {"nvidia.com/gpu": "2"}}}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "vllm", "image": "i", "imageID": "",
+                "ready": false, "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}
+        });
+        let typed: Pod = serde_json::from_value(full.clone()).expect("pod");
+        let listed: ListedPod = serde_json::from_value(full).expect("listed pod");
+        let clock = Clock::frozen(jiff::Timestamp::from_second(1_767_300_000).expect("time"));
+        let listed = listed.into_pod();
+        assert_eq!(
+            PodSummary::of(&listed, clock),
+            PodSummary::of(&typed, clock)
+        );
+        assert_eq!(
+            crate::tool::nodes::pod_gpu_requests(&listed),
+            crate::tool::nodes::pod_gpu_requests(&typed)
+        );
+        assert!(listed.metadata.managed_fields.is_none() && listed.metadata.annotations.is_none());
     }
 
     #[test]
