@@ -118,6 +118,31 @@ fn chat_template_and_greedy_ids_match_llama_cpp() {
     }
 }
 
+/// On a device machine (`cargo test -p agent --features cuda -- --ignored`): the model runs on
+/// the GPU, greedy decoding there is deterministic, and its first ids are llama.cpp's (candle's
+/// CUDA kernels quantize activations per row as llama.cpp does, so at least the leading ids
+/// before the first near-tie agree).
+#[test]
+#[ignore = "needs a GPU"]
+fn cuda_generates_llama_cpp_s_first_ids() {
+    let r = reference();
+    let chat = &r["chat"];
+    let prompt = ids(&chat["prompt_ids"]);
+    let want: Vec<u32> = ids(&chat["greedy_ids"]).into_iter().take(16).collect();
+    let on_gpu = EngineOptions {
+        device: "cuda".into(),
+        ..opts(WeightFormat::AsStored)
+    };
+    let mut e = Engine::load(&model_path(), &on_gpu).expect("loads on the GPU");
+    let got = e.greedy_ids(&prompt, 16).expect("generates");
+    let same = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
+    assert!(
+        same >= 6,
+        "the GPU parts from llama.cpp after {same} ids: {got:?} vs {want:?}"
+    );
+    assert_eq!(e.greedy_ids(&prompt, 16).expect("generates"), got);
+}
+
 #[test]
 fn special_tokens_in_untrusted_text_stay_text() {
     let e = Engine::load(&model_path(), &opts(WeightFormat::Native)).expect("loads");
