@@ -100,6 +100,10 @@ fn count(e: &Event) -> i64 {
         .max(1)
 }
 
+/// What makes events one group: the object's kind, namespace and name, the type, the reason,
+/// and the id of the cleaned message.
+type GroupKey<'a> = (&'a str, Option<&'a str>, &'a str, &'a str, &'a str, usize);
+
 /// Group and sort events, most recent first. Events with the same object, type, reason and
 /// (cleaned) message are one group.
 pub fn group(events: &[Event]) -> Vec<EventGroup> {
@@ -109,7 +113,7 @@ pub fn group(events: &[Event]) -> Vec<EventGroup> {
     let mut raw_ids: HashMap<&str, usize> = HashMap::new();
     let mut clean_ids: HashMap<String, usize> = HashMap::new();
     let mut messages: Vec<String> = Vec::new();
-    let mut index: HashMap<(&str, Option<&str>, &str, &str, &str, usize), usize> = HashMap::new();
+    let mut index: HashMap<GroupKey<'_>, usize> = HashMap::new();
     let mut out: Vec<EventGroup> = Vec::new();
     for e in events {
         let raw = e.message.as_deref().unwrap_or("").trim();
