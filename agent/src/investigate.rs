@@ -71,6 +71,8 @@ pub struct Facts {
     pub focus: Vec<String>,
     pub kind: IncidentKind,
     pub namespaces: Vec<String>,
+    /// The latest time the cluster reported (the newest event's last sighting): the
+    /// investigation's "now", at or just before the snapshot's or the live cluster's clock.
     pub now: Option<String>,
     pub overview: Option<cluster_overview::Output>,
     pub pods: Vec<PodSummary>,
@@ -665,7 +667,11 @@ pub async fn gather(
         focus,
         kind,
         namespaces: scope,
-        now: None,
+        now: events
+            .iter()
+            .filter_map(|e| e.last_seen)
+            .max()
+            .map(|t| t.to_string()),
         overview,
         pods,
         workloads,

@@ -5,6 +5,12 @@
 //! periodic stats with `GPU KV cache usage: 9x%` and a growing `Pending`/`Waiting` count, TGI
 //! `Cannot allocate KV cache` / queue-full warnings. Evidence: those lines on a running server.
 //! Known false positives: a brief spike that drained (usage back to normal at the end of the log).
+//!
+//! The trigger: a saturated server is usually fine until a client changes. When another
+//! Deployment rolled out in the 90 minutes before the snapshot, in the server's namespace or
+//! with a change to a request-size knob (tokens, top-k, context, prompt, batch, workers,
+//! concurrency), the cause names it and its change, with the rollout as evidence. Known false
+//! positive: an unrelated rollout in the server's namespace in that window.
 
 use std::sync::LazyLock;
 
@@ -37,7 +43,111 @@ fn long_queue(facts: &Facts) -> Vec<(&crate::investigate::PodLog, &str)> {
         .collect()
 }
 
+/// Changes that alter how much a client asks of a model server.
+static KNOB: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)token|top_?k|context|prompt|batch|worker|concurren|parallel|max_?new|chunk|thread|replicas",
+    )
+});
+
+/// How far before the snapshot a client's rollout may have started the saturation.
+const TRIGGER_WINDOW_SECS: i64 = 90 * 60;
+
+/// The client rollout that most plausibly started the saturation of `server` (`ns/name`):
+/// another Deployment's newest revision, in the window, in the server's namespace or changing
+/// a request-size knob; knob changes in the same namespace first, then the most recent.
+fn trigger<'a>(
+    facts: &'a Facts,
+    server: &str,
+) -> Option<(
+    &'a str,
+    &'a tools::tool::rollout_history::Revision,
+    Vec<&'a str>,
+)> {
+    let now: jiff::Timestamp = facts.now.as_deref()?.parse().ok()?;
+    let server_ns = server.split('/').next().unwrap_or_default();
+    facts
+        .rollouts
+        .iter()
+        .filter(|(key, _)| key.as_str() != server)
+        .filter_map(|(key, o)| {
+            let rev = o.revisions.first()?;
+            let age = now.duration_since(rev.created?).as_secs();
+            if !(0..=TRIGGER_WINDOW_SECS).contains(&age) || o.revisions.len() < 2 {
+                return None;
+            }
+            let knobs: Vec<&str> = rev
+                .changes
+                .iter()
+                .map(String::as_str)
+                .filter(|c| KNOB.is_match(c))
+                .collect();
+            let same_ns = key.split('/').next() == Some(server_ns);
+            (same_ns || !knobs.is_empty()).then_some((key.as_str(), rev, knobs, same_ns))
+        })
+        .max_by_key(|(_, rev, knobs, same_ns)| (!knobs.is_empty(), *same_ns, rev.created))
+        .map(|(key, rev, knobs, _)| (key, rev, knobs))
+}
+
+/// Name the client rollout that preceded the saturation in each candidate, as evidence and a
+/// next step.
+fn with_trigger(facts: &Facts, store: &mut EvidenceStore, c: &mut Candidate) {
+    let Some(server) = c.workload.clone() else {
+        return;
+    };
+    let Some((client, rev, knobs)) = trigger(facts, &server) else {
+        return;
+    };
+    let (ns, name) = client.split_once('/').unwrap_or(("", client));
+    let changed = if knobs.is_empty() {
+        rev.changes
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ")
+    } else {
+        knobs.join("; ")
+    };
+    let changed = tools::budget::clip(&changed, 200);
+    let id = store.add(
+        "rollout_history",
+        format!("{ns}/Deployment/{name}"),
+        rev.created.map(|t| t.to_string()),
+        format!("revision {} ({}): {changed}", rev.revision, rev.created_ago),
+    );
+    if !c.evidence.contains(&id) {
+        c.evidence.push(id);
+    }
+    c.statement.push_str(&format!(
+        " It began after Deployment {client} rolled to revision {} ({} ago: {changed}): a client now sending more or longer requests.",
+        rev.revision, rev.created_ago
+    ));
+    c.next_steps.insert(
+        0,
+        step(
+            format!(
+                "Review the client change that preceded it ({client} revision {}); consider rolling it back or capping its prompt size, max_tokens and concurrency",
+                rev.revision
+            ),
+            Some(format!(
+                "{} rollout history deployment/{name} --revision={}",
+                kns(ns),
+                rev.revision
+            )),
+        ),
+    );
+}
+
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
+    let mut out = analyze_servers(facts, store);
+    for c in &mut out {
+        with_trigger(facts, store, c);
+    }
+    out
+}
+
+fn analyze_servers(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let mut hits = log_lines(facts, &PREEMPT);
     hits.extend(log_lines(facts, &USAGE));
