@@ -5,7 +5,9 @@
 //! Detects: a model server's log with `does not appear to have a file named config.json`, `is
 //! not a valid model identifier`, `GatedRepoError` / `401 Client Error` / `Access to model ... is
 //! restricted`, `No such file or directory` under the model path, `unsupported architecture`,
-//! Triton's `failed to load` / `UNAVAILABLE`, KServe `Failed to load model`. Evidence: the log
+//! Triton's `failed to load` / `UNAVAILABLE`, KServe `Failed to load model`, a storage
+//! initializer's `Failed to fetch model. No model found in ...` / `NoSuchKey` (the pod's logs
+//! then come from that init container: `pod_logs` reads it for a pod stuck initializing). Evidence: the log
 //! line, the pod status, the model flags from describe. Known false positives: a transient hub
 //! outage (would show network errors instead).
 
@@ -17,7 +19,7 @@ use super::*;
 
 static LOAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)does not appear to have a file named|is not a valid model identifier|not a local folder and is not a valid model|GatedRepoError|RepositoryNotFoundError|Access to model .* is restricted|401 Client Error|403 Client Error.*huggingface|Cannot access gated repo|(model|weights|checkpoint|safetensors|config\.json).*(No such file or directory|not found|does not exist)|No such file or directory.*(model|weights|\.safetensors|\.bin|\.gguf|config\.json)|unsupported (model )?architecture|architectures? .* (are|is) not supported|Model architectures .* not supported|not supported for now|failed to load( model)?|failed to load '|UNAVAILABLE: (Invalid argument|Not found|Internal)|Failed to load model|Error loading model|could not load model|unable to load (model|weights)|model .* (not found|is not available)|HFValidationError|Invalid repository ID|local directory specified|no config file found|Could not detect config format|EntryNotFoundError|Incorrect path_or_model_id|Unable to load weights|safetensors_rust.SafetensorError|invalid load key|gguf.*(invalid|failed)|model repository .* (not found|empty)|poll failed for model directory",
+        r"(?i)does not appear to have a file named|is not a valid model identifier|not a local folder and is not a valid model|GatedRepoError|RepositoryNotFoundError|Access to model .* is restricted|401 Client Error|403 Client Error.*huggingface|Cannot access gated repo|(model|weights|checkpoint|safetensors|config\.json).*(No such file or directory|not found|does not exist)|No such file or directory.*(model|weights|\.safetensors|\.bin|\.gguf|config\.json)|unsupported (model )?architecture|architectures? .* (are|is) not supported|Model architectures .* not supported|not supported for now|failed to load( model)?|failed to load '|UNAVAILABLE: (Invalid argument|Not found|Internal)|Failed to load model|Error loading model|could not load model|unable to load (model|weights)|model .* (not found|is not available)|HFValidationError|Invalid repository ID|local directory specified|no config file found|Could not detect config format|EntryNotFoundError|Incorrect path_or_model_id|Unable to load weights|safetensors_rust.SafetensorError|invalid load key|gguf.*(invalid|failed)|model repository .* (not found|empty)|poll failed for model directory|Failed to fetch model|No model found in|Failed to download (the )?model|Unable to (fetch|download) (the )?model|NoSuchBucket|NoSuchKey|BlobNotFound|bucket .* (not found|does not exist)",
     )
 });
 static MOUNT: LazyLock<Regex> =
@@ -71,6 +73,13 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             "the model store refuses access (missing or invalid credentials for a gated model)"
         } else if lower.contains("architecture") || lower.contains("not supported") {
             "the model's architecture is not supported by this server version"
+        } else if lower.contains("no model found")
+            || lower.contains("failed to fetch model")
+            || lower.contains("nosuchkey")
+            || lower.contains("nosuchbucket")
+            || lower.contains("blobnotfound")
+        {
+            "the model store has nothing at the model's URI (a wrong or renamed bucket path: check storageUri)"
         } else if lower.contains("no such file")
             || lower.contains("not found")
             || lower.contains("does not appear")
@@ -100,8 +109,18 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         }
         let (ns, kind, name) = split_resource(&resource_of(p));
         let crashing = p.problem || p.restarts > 0;
+        // A pod stuck initializing was read through the init container it is blocked on (a
+        // storage initializer that downloads the weights): say which.
+        let init = if p.status.starts_with("Init:") {
+            format!(
+                " (its init container {} fails, so the server never starts)",
+                log.container
+            )
+        } else {
+            String::new()
+        };
         let mut statement = format!(
-            "The model server {name} cannot load its model: {why}{}.",
+            "The model server {name} cannot load its model{init}: {why}{}.",
             if crashing {
                 format!("; it never becomes ready ({} restarts)", p.restarts)
             } else {

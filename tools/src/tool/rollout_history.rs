@@ -99,12 +99,55 @@ pub fn template_facts(t: &PodTemplateSpec) -> Vec<(String, String)> {
             }
         }
     }
+    // Where each volume comes from: a cache moved from a claim to an emptyDir (re-downloaded
+    // at every start) or a renamed Secret is a change like any other.
+    for v in spec.volumes.iter().flatten() {
+        out.push((format!("volume {}", v.name), volume_source(v)));
+    }
     if let Some(ns) = &spec.node_selector {
         for (k, v) in ns {
             out.push((format!("nodeSelector.{k}"), v.clone()));
         }
     }
     out
+}
+
+/// A volume's source in a few words: `persistentVolumeClaim hf-cache`, `emptyDir`,
+/// `emptyDir medium=Memory sizeLimit=20Gi`, `secret tls-cert`, `configMap app-config`.
+fn volume_source(v: &k8s_openapi::api::core::v1::Volume) -> String {
+    if let Some(c) = &v.persistent_volume_claim {
+        format!("persistentVolumeClaim {}", c.claim_name)
+    } else if let Some(e) = &v.empty_dir {
+        let mut s = "emptyDir".to_string();
+        if let Some(m) = e.medium.as_deref().filter(|m| !m.is_empty()) {
+            s.push_str(&format!(" medium={m}"));
+        }
+        if let Some(l) = &e.size_limit {
+            s.push_str(&format!(" sizeLimit={}", l.0));
+        }
+        s
+    } else if let Some(x) = &v.secret {
+        format!("secret {}", x.secret_name.as_deref().unwrap_or("?"))
+    } else if let Some(x) = &v.config_map {
+        format!("configMap {}", x.name)
+    } else if let Some(x) = &v.host_path {
+        format!("hostPath {}", x.path)
+    } else if let Some(x) = &v.nfs {
+        format!("nfs {}:{}", x.server, x.path)
+    } else if v.csi.is_some() {
+        format!(
+            "csi {}",
+            v.csi.as_ref().map(|c| c.driver.as_str()).unwrap_or("?")
+        )
+    } else if v.ephemeral.is_some() {
+        "ephemeral".into()
+    } else if v.projected.is_some() {
+        "projected".into()
+    } else if v.downward_api.is_some() {
+        "downwardAPI".into()
+    } else {
+        "other".into()
+    }
 }
 
 /// A probe in one line: `http GET :8000/health delay=0s period=10s timeout=1s failures=3`.
