@@ -134,10 +134,10 @@ fn default_container(pod: &Pod) -> Option<String> {
             .unwrap_or(&[])
             .iter()
             .find(|c| {
-                !c.state
+                c.state
                     .as_ref()
                     .and_then(|s| s.terminated.as_ref())
-                    .is_some_and(|t| t.exit_code == 0)
+                    .is_none_or(|t| t.exit_code != 0)
             });
         if let Some(c) = blocked {
             return Some(c.name.clone());
