@@ -520,13 +520,29 @@ pub async fn gather(
         .iter()
         .filter(|p| !p.problem && p.status == "Running")
         .collect();
-    // Gateways and pods named in the question first: their logs carry the symptom.
+    // Gateways, then the routes' backends (the next hop: their logs say what they wait on),
+    // then pods named in the question: their logs carry the symptom.
+    let backends: Vec<(&str, &str)> = routes
+        .iter()
+        .flat_map(|r| r.backends.iter())
+        .filter_map(|b| {
+            let (ns, svc) = b.service.split_once('/')?;
+            Some((ns, svc.split(':').next().unwrap_or(svc)))
+        })
+        .collect();
     others.sort_by_key(|p| {
         let named = focus
             .iter()
             .any(|w| p.name.contains(w.as_str()) && w.len() > 3);
+        let backs = backends.iter().any(|(ns, svc)| {
+            p.namespace == *ns
+                && p.name
+                    .strip_prefix(svc)
+                    .is_some_and(|rest| rest.starts_with('-'))
+        });
         (
             !is_gateway_pod(&p.name),
+            !backs,
             !named,
             p.namespace.clone(),
             p.name.clone(),

@@ -116,6 +116,9 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .unwrap_or_default()
     };
     let (ns, kind, name) = split_resource(&resource);
+    // The backends behind the route: when one of them has its own failure (its calls to a
+    // dependency are dropped), the gateway's timeouts are that failure's symptom.
+    let depends_on = route_backend_workloads(facts, &kind, &format!("{ns}/{name}"));
     vec![Candidate {
         category: "gateway-timeout",
         resource,
@@ -134,7 +137,7 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         evidence,
         analyzer: "gateway-timeout",
         workload: None,
-        depends_on: Vec::new(),
+        depends_on,
         next_steps: vec![
             step(
                 "Compare the configured request timeout with the backend's p99 latency for long completions",

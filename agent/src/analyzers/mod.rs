@@ -194,6 +194,33 @@ pub(crate) fn event_object(e: &EventGroup) -> (String, String, String) {
     }
 }
 
+/// The workloads (`ns/name`) behind a route's backend Services, matched by the usual naming
+/// (a Service `x` fronts pods `x-<hash>-<id>` of Deployment `x`).
+pub(crate) fn route_backend_workloads(facts: &Facts, kind: &str, route: &str) -> Vec<String> {
+    let mut out: Vec<String> = facts
+        .routes
+        .iter()
+        .filter(|r| r.kind == kind && r.route == route)
+        .flat_map(|r| r.backends.iter())
+        .filter_map(|b| {
+            let (ns, svc) = b.service.split_once('/')?;
+            Some((ns, svc.split(':').next().unwrap_or(svc)))
+        })
+        .flat_map(|(ns, svc)| {
+            facts.pods.iter().filter(move |p| {
+                p.namespace == ns
+                    && p.name
+                        .strip_prefix(svc)
+                        .is_some_and(|rest| rest.starts_with('-'))
+            })
+        })
+        .map(workload_key)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub(crate) fn ev_log(store: &mut EvidenceStore, log: &PodLog, line: &str) -> String {
     let time = line
         .split_whitespace()

@@ -14,7 +14,7 @@ use super::*;
 
 static DROPPED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)i/o timeout|connection timed out|context deadline exceeded|timed out (while )?connecting|connect timeout|Connection timeout|ETIMEDOUT|timeout expired|could not connect to server: Connection timed out|Read timed out|No route to host",
+        r"(?i)i/o timeout|connection timed out|context deadline exceeded|timed out (while )?connecting|connect timeout|Connection timeout|ETIMEDOUT|timeout expired|could not connect to server: Connection timed out|Read timed out|No route to host|ConnectTimeout|Connect Timeout Error|UND_ERR_CONNECT_TIMEOUT",
     )
 });
 
@@ -48,27 +48,31 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     if drops.is_empty() {
         return Vec::new();
     }
-    // The newest policy is the usual suspect; prefer one in the namespace of the callers.
+    // The newest policy is the usual suspect. An egress policy in the callers' own namespace
+    // comes first (it drops their connections before they leave); then a policy in the
+    // destination's namespace (named in the lines), then any in the callers' namespace.
     let caller_ns: Vec<&str> = drops.iter().map(|(l, _)| l.namespace.as_str()).collect();
     let mut ordered: Vec<_> = policies.iter().collect();
     ordered.sort_by_key(|p| age_seconds(&p.age));
+    let in_callers = |p: &&&tools::tool::list_objects::ObjectLine| {
+        caller_ns
+            .iter()
+            .any(|ns| p.object.starts_with(&format!("{ns}/")))
+    };
     let newest = ordered
         .iter()
-        .find(|p| {
-            drops.iter().any(|(_, line)| {
-                p.object
-                    .split('/')
-                    .next()
-                    .is_some_and(|ns| line.contains(ns))
-            })
-        })
+        .find(|p| in_callers(p) && p.summary.contains("Egress"))
         .or_else(|| {
             ordered.iter().find(|p| {
-                caller_ns
-                    .iter()
-                    .any(|ns| p.object.starts_with(&format!("{ns}/")))
+                drops.iter().any(|(_, line)| {
+                    p.object
+                        .split('/')
+                        .next()
+                        .is_some_and(|ns| line.contains(ns))
+                })
             })
         })
+        .or_else(|| ordered.iter().find(in_callers))
         .or(ordered.first())
         .copied();
     let Some(policy) = newest else {
@@ -103,7 +107,12 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         confidence: if recent { 0.78 } else { 0.58 },
         evidence,
         analyzer: "network-policy-block",
-        workload: None,
+        // The callers whose connections are dropped: a gateway in front of them only relays
+        // their failure.
+        workload: drops
+            .first()
+            .and_then(|(log, _)| pod_of(facts, log))
+            .map(workload_key),
         depends_on: Vec::new(),
         next_steps: vec![
             step(
