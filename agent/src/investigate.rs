@@ -380,10 +380,16 @@ pub async fn gather(
     // The gateway's own namespace: its proxies log every request (Envoy Gateway runs them in its
     // controller's namespace, not the Gateway's).
     if kind == IncidentKind::Gateway || !routes.is_empty() {
+        let before = scope.len();
         for ns in &all_ns {
             if GATEWAY_NAMESPACE_WORDS.iter().any(|w| ns.contains(w)) {
                 scope.push(ns.clone());
             }
+        }
+        // No gateway namespace: distributions that bundle the ingress controller run it in
+        // kube-system (RKE2's ingress-nginx, k3s's Traefik).
+        if scope.len() == before && all_ns.iter().any(|n| n == "kube-system") {
+            scope.push("kube-system".to_string());
         }
     }
     if let Some(o) = &overview {

@@ -18,6 +18,97 @@ static TLS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static SERVER: LazyLock<Regex> = LazyLock::new(|| re(r"server: ([A-Za-z0-9.-]+)"));
+
+/// An upstream whose serving certificate the gateway rejects: the workload behind the route
+/// for the host the failing requests were for (any route's backends when no host is named).
+fn upstream_candidate(
+    facts: &Facts,
+    store: &mut EvidenceStore,
+    lines: &[(&crate::investigate::PodLog, &str)],
+    mut evidence: Vec<String>,
+) -> Option<Candidate> {
+    let host = lines
+        .iter()
+        .find_map(|(_, l)| SERVER.captures(l).map(|c| c[1].to_string()));
+    let routes: Vec<&tools::tool::gateway_routes::Route> = facts
+        .routes
+        .iter()
+        .filter(|r| {
+            host.as_deref()
+                .is_none_or(|h| r.rules.iter().any(|rule| rule.contains(h)))
+        })
+        .collect();
+    let workload = routes
+        .iter()
+        .flat_map(|r| route_backend_workloads(facts, &r.kind, &r.route))
+        .next()?;
+    let (ns, name) = workload.split_once('/')?;
+    let p = facts.pods.iter().find(|p| workload_key(p) == workload)?;
+    let resource = resource_of(p);
+    let expired = lines
+        .iter()
+        .any(|(_, l)| l.to_lowercase().contains("expired"));
+    // A Certificate in that namespace that is Ready says the renewal happened: the server is
+    // still serving the certificate it read at start.
+    let renewed = facts.objects.get("Certificate").and_then(|cs| {
+        cs.iter()
+            .find(|c| c.object.starts_with(&format!("{ns}/")) && c.summary.contains("Ready=True"))
+    });
+    if let Some(c) = renewed {
+        evidence.push(store.add(
+            "list_objects Certificate",
+            object_resource("Certificate", c),
+            None,
+            format!("{} {}", c.object, c.summary),
+        ));
+    }
+    let statement = format!(
+        "The gateway rejects the serving certificate of its upstream {name}{}, so every request through the route fails the TLS handshake (502).{}",
+        if expired {
+            " (expired)"
+        } else {
+            " (not valid for the gateway's checks)"
+        },
+        match renewed {
+            Some(c) => format!(
+                " Certificate {} is Ready with a renewed certificate, but {name} still serves the old one: it reads its certificate only at start, so it needs a restart (or a reload) to pick up the renewed Secret.",
+                c.object
+            ),
+            None => format!(
+                " Renew {name}'s certificate, then restart it if it reads the certificate only at start."
+            ),
+        }
+    );
+    Some(Candidate {
+        category: "gateway-tls",
+        resource,
+        statement,
+        confidence: 0.84,
+        evidence,
+        analyzer: "gateway-tls",
+        workload: Some(workload.clone()),
+        depends_on: Vec::new(),
+        next_steps: vec![
+            step(
+                format!(
+                    "Compare when {name}'s pods started with when the certificate was renewed: pods older than the renewal serve the old certificate"
+                ),
+                Some(format!(
+                    "{} get pods -o custom-columns=NAME:.metadata.name,STARTED:.status.startTime",
+                    kns(ns)
+                )),
+            ),
+            step(
+                format!(
+                    "Restart {name} so it loads the renewed certificate (a rollout restart replaces its pods one by one)"
+                ),
+                Some(format!("{} rollout restart deployment/{name}", kns(ns))),
+            ),
+        ],
+    })
+}
+
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
     let mut evidence = Vec::new();
     let mut resource = None;
@@ -76,6 +167,15 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
         && let Some(p) = object_in(facts, "BackendTLSPolicy", None, None)
     {
         resource = Some(object_resource("BackendTLSPolicy", p));
+    }
+    // The gateway cannot verify its upstream's serving certificate (nginx: `upstream SSL
+    // certificate verify error ... while SSL handshaking to upstream`): the upstream behind
+    // the route for that host is what serves the bad certificate.
+    if resource.is_none()
+        && backend
+        && let Some(c) = upstream_candidate(facts, store, &lines, evidence.clone())
+    {
+        return vec![c];
     }
     let resource = resource
         .or_else(|| object_in(facts, "Gateway", None, None).map(|g| object_resource("Gateway", g)))
