@@ -5,6 +5,11 @@
 //! expired`, `x509:`, `CERTIFICATE_VERIFY_FAILED`, `TLS error`, `SSL routines`, `certificate is
 //! valid for X, not Y`, ACME/Order failures. Evidence: the Certificate status, the lines. Known
 //! false positives: clients with stale CA bundles (few lines, one client).
+//!
+//! When the lines are the gateway failing to verify its upstream (`upstream SSL certificate
+//! verify error`, no BackendTLSPolicy), the resource is the workload behind the route for the
+//! failing host, and a Ready Certificate in its namespace is read as "renewed, not reloaded".
+//! Known false positive there: a Ready Certificate that the upstream does not use.
 
 use std::sync::LazyLock;
 
@@ -72,7 +77,7 @@ fn upstream_candidate(
         },
         match renewed {
             Some(c) => format!(
-                " Certificate {} is Ready with a renewed certificate, but {name} still serves the old one: it reads its certificate only at start, so it needs a restart (or a reload) to pick up the renewed Secret.",
+                " Certificate {} in its namespace is Ready (renewed): if that is the one {name} serves, {name} still serves the old certificate because it reads it only at start, and needs a restart (or a reload) to pick up the renewed Secret.",
                 c.object
             ),
             None => format!(

@@ -6,12 +6,11 @@
 //! Grouped-query attention is computed without copying K/V per head: the query heads that share
 //! a KV head are folded into the row dimension of one matmul.
 
+use std::sync::Arc;
+
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
 use candle_core::{D, DType, Device, Module, Tensor};
 use candle_transformers::quantized_nn::RmsNorm;
-
-use std::sync::Arc;
-
 use kernels::quant::{self, QKind, QMatrix};
 
 use super::WeightFormat;
