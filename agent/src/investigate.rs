@@ -476,6 +476,8 @@ pub async fn gather(
         "Gateway",
         "Ingress",
         "BackendTrafficPolicy",
+        "KongPlugin",
+        "KongClusterPlugin",
         "SecurityPolicy",
         "BackendTLSPolicy",
         "VirtualService",

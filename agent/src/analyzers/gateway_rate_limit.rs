@@ -3,7 +3,8 @@
 //!
 //! Detects: 429 answers in the gateway's access log (Envoy flag `RL`, NGINX `limiting requests`,
 //! Kong `API rate limit exceeded`). Evidence: the access lines and their count, the rate-limit
-//! policy object when one exists (BackendTrafficPolicy), its last change. Known false positives:
+//! policy object when one exists (Envoy Gateway's BackendTrafficPolicy, or a Kong
+//! rate-limiting KongPlugin, whose `minute`/`second` is quoted), its last change. Known false positives:
 //! 429s passed through from the backend itself (`via_upstream` without `RL`) — lower confidence.
 
 use std::sync::LazyLock;
@@ -33,6 +34,31 @@ fn top_client(hits: &[Access<'_>]) -> Option<(String, usize)> {
     }
     let (ua, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
     (n * 2 >= hits.len() && n >= 3).then_some((ua, n))
+}
+
+/// A Kong rate-limiting plugin (`rate-limiting`, `rate-limiting-advanced`,
+/// `response-ratelimiting`), in the route's namespace first.
+fn kong_limit<'a>(
+    facts: &'a Facts,
+    route_ns: Option<&str>,
+) -> Option<(&'static str, &'a tools::tool::list_objects::ObjectLine)> {
+    let limits = |kind: &'static str| {
+        facts
+            .objects
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .filter(|o| {
+                o.summary.starts_with("plugin rate-limiting")
+                    || o.summary.starts_with("plugin response-ratelimiting")
+            })
+            .map(move |o| (kind, o))
+    };
+    let mut all: Vec<_> = limits("KongPlugin")
+        .chain(limits("KongClusterPlugin"))
+        .collect();
+    all.sort_by_key(|(_, o)| !route_ns.is_some_and(|ns| o.object.starts_with(&format!("{ns}/"))));
+    all.into_iter().next()
 }
 
 pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
@@ -84,15 +110,17 @@ pub fn analyze(facts: &Facts, store: &mut EvidenceStore) -> Vec<Candidate> {
             .and_then(|r| r.split_once('/'))
             .map(|(_, n)| n),
     )
-    .or_else(|| object_in(facts, "BackendTrafficPolicy", None, None));
-    let resource = if let Some(p) = policy {
+    .or_else(|| object_in(facts, "BackendTrafficPolicy", None, None))
+    .map(|p| ("BackendTrafficPolicy", p))
+    .or_else(|| kong_limit(facts, route_ns.as_deref()));
+    let resource = if let Some((kind, p)) = policy {
         evidence.push(store.add(
-            "list_objects BackendTrafficPolicy",
-            object_resource("BackendTrafficPolicy", p),
+            format!("list_objects {kind}"),
+            object_resource(kind, p),
             None,
             format!("{} {}", p.object, p.summary),
         ));
-        object_resource("BackendTrafficPolicy", p)
+        object_resource(kind, p)
     } else if let Some(r) = &route {
         let (ns, name) = r.split_once('/').unwrap_or(("", r));
         format!("{ns}/HTTPRoute/{name}")

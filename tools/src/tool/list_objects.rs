@@ -303,6 +303,18 @@ fn summary(kind: &str, o: &DynamicObject) -> String {
                 routes.join("; ")
             )
         }
+        // Kong: which plugin and its settings, credentials redacted (a rate-limiting plugin's
+        // `minute`/`second` is where a gateway's 429s come from).
+        "KongPlugin" | "KongClusterPlugin" => {
+            let mut config = d["config"].clone();
+            crate::redact::redact_json(&mut config);
+            format!(
+                "plugin {}  config {}  {}",
+                s(d, &["plugin"]),
+                clip(&config.to_string(), 300),
+                conditions(status)
+            )
+        }
         "Service" => {
             let ports: Vec<String> = spec["ports"]
                 .as_array()
