@@ -297,6 +297,21 @@ pub fn is_node_agent(name: &str) -> bool {
 }
 
 /// Whether a pod looks like a gateway/proxy (its logs carry the access log).
+/// The namespace and Service a route backend names (`ns/svc:port`).
+pub(crate) fn backend_service(b: &tools::tool::gateway_routes::Backend) -> Option<(&str, &str)> {
+    let (ns, svc) = b.service.split_once('/')?;
+    Some((ns, svc.split(':').next().unwrap_or(svc)))
+}
+
+/// Whether `p` is one of the pods Service `ns/svc` fronts, by the usual naming (a Service `x`
+/// fronts pods `x-<hash>-<id>` of Deployment `x`).
+pub(crate) fn fronted_by(p: &PodSummary, ns: &str, svc: &str) -> bool {
+    p.namespace == ns
+        && p.name
+            .strip_prefix(svc)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
+
 pub fn is_gateway_pod(name: &str) -> bool {
     let n = name.to_lowercase();
     [
@@ -533,21 +548,13 @@ pub async fn gather(
     let backends: Vec<(&str, &str)> = routes
         .iter()
         .flat_map(|r| r.backends.iter())
-        .filter_map(|b| {
-            let (ns, svc) = b.service.split_once('/')?;
-            Some((ns, svc.split(':').next().unwrap_or(svc)))
-        })
+        .filter_map(backend_service)
         .collect();
     others.sort_by_key(|p| {
         let named = focus
             .iter()
             .any(|w| p.name.contains(w.as_str()) && w.len() > 3);
-        let backs = backends.iter().any(|(ns, svc)| {
-            p.namespace == *ns
-                && p.name
-                    .strip_prefix(svc)
-                    .is_some_and(|rest| rest.starts_with('-'))
-        });
+        let backs = backends.iter().any(|(ns, svc)| fronted_by(p, ns, svc));
         (
             !is_gateway_pod(&p.name),
             !backs,

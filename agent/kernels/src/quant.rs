@@ -141,21 +141,12 @@ impl QMatrix {
         })
     }
 
-    pub fn kind(&self) -> QKind {
-        self.kind
-    }
-
     pub fn rows(&self) -> usize {
         self.rows
     }
 
     pub fn cols(&self) -> usize {
         self.cols
-    }
-
-    /// Bytes held (what decode reads per product).
-    pub fn bytes(&self) -> usize {
-        self.data.len()
     }
 
     /// The blocks of tile `t`.

@@ -194,25 +194,20 @@ pub(crate) fn event_object(e: &EventGroup) -> (String, String, String) {
     }
 }
 
-/// The workloads (`ns/name`) behind a route's backend Services, matched by the usual naming
-/// (a Service `x` fronts pods `x-<hash>-<id>` of Deployment `x`).
+/// The workloads (`ns/name`) behind a route's backend Services (pods matched by
+/// [`crate::investigate::fronted_by`]).
 pub(crate) fn route_backend_workloads(facts: &Facts, kind: &str, route: &str) -> Vec<String> {
     let mut out: Vec<String> = facts
         .routes
         .iter()
         .filter(|r| r.kind == kind && r.route == route)
         .flat_map(|r| r.backends.iter())
-        .filter_map(|b| {
-            let (ns, svc) = b.service.split_once('/')?;
-            Some((ns, svc.split(':').next().unwrap_or(svc)))
-        })
+        .filter_map(crate::investigate::backend_service)
         .flat_map(|(ns, svc)| {
-            facts.pods.iter().filter(move |p| {
-                p.namespace == ns
-                    && p.name
-                        .strip_prefix(svc)
-                        .is_some_and(|rest| rest.starts_with('-'))
-            })
+            facts
+                .pods
+                .iter()
+                .filter(move |p| crate::investigate::fronted_by(p, ns, svc))
         })
         .map(workload_key)
         .collect();
