@@ -41,6 +41,10 @@ pub enum Error {
     /// Writing a captured snapshot failed.
     #[error("capture: {0}")]
     Capture(String),
+
+    /// A bug in ktriage (a worker thread that panicked); the message says where.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -109,8 +109,8 @@ impl Snapshot {
         let mut files = Vec::new();
         collect_files(&cluster, &mut files)?;
         files.sort();
-        // Each file's parsed values are turned into compact stored objects before the next file
-        // is read, so peak memory is one file's values plus the compact store.
+        // A JSON list is parsed one item at a time and YAML one document at a time, and each
+        // object is made compact at once, so peak memory is one file's text plus the compact store.
         let mut loader = Loader::new();
         for f in &files {
             let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -119,15 +119,17 @@ impl Snapshot {
             }
             let text = std::fs::read_to_string(f)
                 .map_err(|e| Error::Snapshot(format!("cannot read {}: {e}", f.display())))?;
-            let docs = parse_documents(&text, ext == "json")
-                .map_err(|e| Error::Snapshot(format!("{}: {e}", f.display())))?;
-            drop(text);
-            let mut values = Vec::new();
-            for d in docs {
-                flatten_lists(d, &mut values);
-            }
-            for v in values {
-                loader.add(v)?;
+            let mut add = |v: Value| {
+                let mut values = Vec::new();
+                flatten_lists(v, &mut values);
+                values.into_iter().try_for_each(|v| loader.add(v))
+            };
+            if ext == "json" {
+                for_each_json_item(f, &text, &mut add)?;
+            } else {
+                let docs = parse_documents(&text)
+                    .map_err(|e| Error::Snapshot(format!("{}: {e}", f.display())))?;
+                docs.into_iter().try_for_each(&mut add)?;
             }
         }
         let (types, resource_version) = loader.finish();
@@ -345,12 +347,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn parse_documents(text: &str, json: bool) -> std::result::Result<Vec<Value>, String> {
-    if json {
-        return serde_json::from_str::<Value>(text)
-            .map(|v| vec![v])
-            .map_err(|e| e.to_string());
-    }
+fn parse_documents(text: &str) -> std::result::Result<Vec<Value>, String> {
     let mut out = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
         let v: Value = serde::Deserialize::deserialize(doc).map_err(|e| e.to_string())?;
@@ -359,6 +356,56 @@ fn parse_documents(text: &str, json: bool) -> std::result::Result<Vec<Value>, St
         }
     }
     Ok(out)
+}
+
+/// The top of a JSON file, read without parsing its items: a `kubectl get -o json` list of
+/// 50,000 events parsed whole would hold the entire tree (several times the file's size) at once.
+#[derive(serde::Deserialize)]
+struct JsonTop<'a> {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default, rename = "apiVersion")]
+    api_version: Option<String>,
+    #[serde(default, borrow)]
+    items: Option<&'a serde_json::value::RawValue>,
+}
+
+/// Hand each object of a JSON file to `add`: a list's items one at a time (kind and apiVersion
+/// filled in from a typed list, as [`flatten_lists`] does), anything else whole. Peak memory is
+/// the file's text plus one item.
+fn for_each_json_item(
+    path: &Path,
+    text: &str,
+    add: &mut impl FnMut(Value) -> Result<()>,
+) -> Result<()> {
+    let bad = |e: serde_json::Error| Error::Snapshot(format!("{}: {e}", path.display()));
+    let list = serde_json::from_str::<JsonTop<'_>>(text)
+        .ok()
+        .filter(|t| t.kind.as_deref().is_some_and(|k| k.ends_with("List")))
+        .and_then(|t| {
+            let items = t.items?;
+            let items =
+                serde_json::from_str::<Vec<&serde_json::value::RawValue>>(items.get()).ok()?;
+            Some((t.kind.unwrap_or_default(), t.api_version, items))
+        });
+    let Some((list_kind, list_api, items)) = list else {
+        return add(serde_json::from_str::<Value>(text).map_err(bad)?);
+    };
+    for raw in items {
+        let mut item = serde_json::from_str::<Value>(raw.get()).map_err(bad)?;
+        if list_kind != "List"
+            && let Some(obj) = item.as_object_mut()
+        {
+            obj.entry("kind")
+                .or_insert_with(|| Value::String(list_kind.trim_end_matches("List").to_string()));
+            if let Some(api) = &list_api {
+                obj.entry("apiVersion")
+                    .or_insert_with(|| Value::String(api.clone()));
+            }
+        }
+        add(item)?;
+    }
+    Ok(())
 }
 
 fn flatten_lists(v: Value, out: &mut Vec<Value>) {

@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Event, Node};
+use k8s_openapi::api::core::v1::Node;
 use kube::api::ListParams;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::events::{EventGroup, group, group_line};
+use super::events::{EventGroup, group_line, list_grouped};
 use super::nodes::{GPU_RESOURCES, count, pod_gpu_requests};
 use super::pod_facts::{ListedPod, PodSummary};
 use super::{Tool, ToolContext};
@@ -70,43 +70,31 @@ impl Tool for ClusterOverview {
         let ns = p.namespace.as_deref();
         let clock = ctx.clock();
         let mut gaps = Vec::new();
-        // Each pod is summarised as its page arrives: a cluster-wide list never holds every
-        // full Pod object at once.
-        let (pods, _) = ctx
-            .kube
-            .list_map::<ListedPod, _>(ns, &ListParams::default(), 100_000, |p| {
+        // The four listings run concurrently, so the API server serves one while another's
+        // page decodes. Each pod is summarised and each warning grouped as its page arrives:
+        // a cluster-wide list never holds every full object at once.
+        let all = ListParams::default();
+        let warnings = ListParams::default().fields("type=Warning");
+        let (pods, nodes, deployments, events) = tokio::join!(
+            ctx.kube.list_map::<ListedPod, _>(ns, &all, 100_000, |p| {
                 let p = p.into_pod();
                 (PodSummary::of(&p, clock), pod_gpu_requests(&p))
-            })
-            .await?;
-        let nodes = match ctx
-            .kube
-            .list_cluster::<Node>(&ListParams::default(), 10_000)
-            .await
-        {
-            Ok((n, _)) => n,
-            Err(e) => {
-                gaps.push(format!("nodes: {e}"));
-                Vec::new()
-            }
-        };
-        let deployments = match ctx
-            .kube
-            .list::<Deployment>(ns, &ListParams::default(), 20_000)
-            .await
-        {
-            Ok((d, _)) => d,
-            Err(e) => {
-                gaps.push(format!("deployments: {e}"));
-                Vec::new()
-            }
-        };
-        let events = match ctx
-            .kube
-            .list::<Event>(ns, &ListParams::default().fields("type=Warning"), 100_000)
-            .await
-        {
-            Ok((e, _)) => e,
+            }),
+            ctx.kube.list_cluster::<Node>(&all, 10_000),
+            ctx.kube.list::<Deployment>(ns, &all, 20_000),
+            list_grouped(ctx, ns, &warnings, 100_000, |_| true),
+        );
+        let (pods, _) = pods?;
+        let nodes = nodes.map(|(n, _)| n).unwrap_or_else(|e| {
+            gaps.push(format!("nodes: {e}"));
+            Vec::new()
+        });
+        let deployments = deployments.map(|(d, _)| d).unwrap_or_else(|e| {
+            gaps.push(format!("deployments: {e}"));
+            Vec::new()
+        });
+        let warnings = match events {
+            Ok((grouper, _)) => grouper.finish(MAX_WARNINGS).0,
             Err(e) => {
                 gaps.push(format!("events: {e}"));
                 Vec::new()
@@ -216,8 +204,6 @@ impl Tool for ClusterOverview {
                 .then(a.namespace.cmp(&b.namespace))
         });
         let namespaces = unhealthy.len() + healthy.len();
-        let mut warnings = group(&events);
-        warnings.truncate(MAX_WARNINGS);
         Ok(Output {
             nodes: nodes.len(),
             nodes_not_ready,

@@ -1,13 +1,13 @@
 //! `describe`: one object, like `kubectl describe` but compact — essentials of the spec, status,
 //! conditions, the owner chain and related events. Secrets are refused; credentials redacted.
 
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::events::{EventGroup, group, group_line};
+use super::events::{EventGroup, ListedEvent, group, group_line};
 use super::rollout_history::probe_text;
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer, clip};
@@ -448,13 +448,16 @@ impl Tool for Describe {
         let mut events = Vec::new();
         if let Some(ns) = &ns {
             let lp = ListParams::default().fields(&format!("involvedObject.name={}", p.name));
-            if let Ok((evs, _)) = ctx.kube.list::<Event>(Some(ns), &lp, 10_000).await {
-                let evs: Vec<Event> = evs
-                    .into_iter()
-                    .filter(|e| e.involved_object.kind.as_deref() == Some(ar.kind.as_str()))
-                    .collect();
-                events = group(&evs);
-                events.truncate(MAX_EVENTS);
+            match ctx.kube.list::<ListedEvent>(Some(ns), &lp, 10_000).await {
+                Ok((evs, _)) => {
+                    let evs: Vec<ListedEvent> = evs
+                        .into_iter()
+                        .filter(|e| e.involved_object.kind.as_deref() == Some(ar.kind.as_str()))
+                        .collect();
+                    events = group(&evs, MAX_EVENTS);
+                }
+                // The description stands without its events; say why they are missing.
+                Err(e) => lines.push(format!("(events could not be read: {e})")),
             }
         }
         Ok(Output {

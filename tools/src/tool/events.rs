@@ -1,9 +1,10 @@
 //! `events`: Kubernetes events, filtered and aggregated so a burst of 300 BackOffs is one line.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Event;
+use k8s_openapi::api::core::v1::{EventSeries, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 use kube::api::ListParams;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,10 @@ use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer};
 use crate::redact::redact_text;
 use crate::{Clock, Result};
+
+/// Grouping hashes every event's message and key: foldhash is several times faster than SipHash
+/// on them, and its per-process random seed still keeps crafted collisions impractical.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 const MAX_SCAN: usize = 100_000;
 const MAX_GROUPS: usize = 200;
@@ -68,8 +73,93 @@ pub struct Output {
     pub omitted: usize,
 }
 
+/// An Event as the tools read it: the fields grouping uses, from the same GET of `events` as
+/// the full [`k8s_openapi::api::core::v1::Event`]. Listing 50,000 events then skips decoding
+/// each one's managed fields, annotations and the rest of its metadata.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedEvent {
+    #[serde(default, deserialize_with = "event_meta")]
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "event_ref")]
+    pub involved_object: ObjectReference,
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub count: Option<i32>,
+    pub series: Option<EventSeries>,
+    pub first_timestamp: Option<Time>,
+    pub last_timestamp: Option<Time>,
+    pub event_time: Option<MicroTime>,
+    pub source: Option<EventSource>,
+    pub reporting_component: Option<String>,
+}
+
+/// The parts of an event's metadata and object reference that are read: the namespace (scope
+/// filtering), names and kinds (grouping), the creation time (a last resort for "when").
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Slim {
+    kind: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    creation_timestamp: Option<Time>,
+}
+
+fn event_meta<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<ObjectMeta, D::Error> {
+    let m = Slim::deserialize(d)?;
+    Ok(ObjectMeta {
+        name: m.name,
+        namespace: m.namespace,
+        creation_timestamp: m.creation_timestamp,
+        ..ObjectMeta::default()
+    })
+}
+
+fn event_ref<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<ObjectReference, D::Error> {
+    let r = Slim::deserialize(d)?;
+    Ok(ObjectReference {
+        kind: r.kind,
+        name: r.name,
+        namespace: r.namespace,
+        ..ObjectReference::default()
+    })
+}
+
+impl kube::Resource for ListedEvent {
+    type DynamicType = ();
+    type Scope = k8s_openapi::NamespaceResourceScope;
+
+    fn kind(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("Event")
+    }
+
+    fn group(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("")
+    }
+
+    fn version(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("v1")
+    }
+
+    fn plural(_: &()) -> Cow<'_, str> {
+        Cow::Borrowed("events")
+    }
+
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+}
+
 /// When the event was last seen: lastTimestamp, else series.lastObservedTime, else eventTime.
-pub fn last_seen(e: &Event) -> Option<Timestamp> {
+pub fn last_seen(e: &ListedEvent) -> Option<Timestamp> {
     e.last_timestamp
         .as_ref()
         .map(|t| t.0)
@@ -83,7 +173,7 @@ pub fn last_seen(e: &Event) -> Option<Timestamp> {
         .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
 }
 
-fn first_seen(e: &Event) -> Option<Timestamp> {
+fn first_seen(e: &ListedEvent) -> Option<Timestamp> {
     e.first_timestamp
         .as_ref()
         .map(|t| t.0)
@@ -91,7 +181,7 @@ fn first_seen(e: &Event) -> Option<Timestamp> {
         .or_else(|| last_seen(e))
 }
 
-fn count(e: &Event) -> i64 {
+fn count(e: &ListedEvent) -> i64 {
     e.series
         .as_ref()
         .and_then(|s| s.count.map(i64::from))
@@ -100,59 +190,101 @@ fn count(e: &Event) -> i64 {
         .max(1)
 }
 
-/// What makes events one group: the object's kind, namespace and name, the type, the reason,
-/// and the id of the cleaned message.
-type GroupKey<'a> = (&'a str, Option<&'a str>, &'a str, &'a str, &'a str, usize);
+/// Distinct strings, each stored once and named by a small id.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    strings: Vec<String>,
+}
 
-/// Group and sort events, most recent first. Events with the same object, type, reason and
-/// (cleaned) message are one group.
-pub fn group(events: &[Event]) -> Vec<EventGroup> {
-    // Messages repeat (back-offs, probe failures), and cleaning one (pod UIDs dropped,
-    // credentials redacted, cut) is the costly step: each distinct text is cleaned once, and
-    // raw texts that clean to the same message share its id.
-    let mut raw_ids: HashMap<&str, usize> = HashMap::new();
-    let mut clean_ids: HashMap<String, usize> = HashMap::new();
-    let mut messages: Vec<String> = Vec::new();
-    let mut index: HashMap<GroupKey<'_>, usize> = HashMap::new();
-    let mut out: Vec<EventGroup> = Vec::new();
-    for e in events {
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.strings.len()).unwrap_or(u32::MAX);
+        self.strings.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+
+    fn get(&self, id: u32) -> &str {
+        self.strings.get(id as usize).map_or("", String::as_str)
+    }
+}
+
+/// A group while events are still arriving: its key as interned ids.
+struct Partial {
+    /// kind, namespace ("" when cluster-scoped), name, type, reason, cleaned message
+    key: [u32; 6],
+    namespaced: bool,
+    source: u32,
+    count: i64,
+    first_seen: Option<Timestamp>,
+    last_seen: Option<Timestamp>,
+}
+
+/// Groups events as they are read, so a listing of 50,000 events never holds them all: events
+/// with the same object (kind, namespace, name), type, reason and cleaned message are one group.
+/// Strings are interned and only the groups returned are made into [`EventGroup`]s.
+#[derive(Default)]
+pub struct Grouper {
+    /// Raw message → id of its cleaned text. Messages repeat (back-offs, probe failures), and
+    /// cleaning one (pod UIDs dropped, credentials redacted, cut) is the costly step, so each
+    /// distinct text is cleaned once.
+    raw_ids: HashMap<String, u32>,
+    strings: Interner,
+    index: HashMap<[u32; 6], usize>,
+    groups: Vec<Partial>,
+}
+
+impl Grouper {
+    pub fn add(&mut self, e: &ListedEvent) {
         let raw = e.message.as_deref().unwrap_or("").trim();
-        let msg = *raw_ids.entry(raw).or_insert_with(|| {
-            let clean = crate::budget::clip_middle(
-                &redact_text(&super::drop_pod_uids(raw)).replace('\n', " | "),
-                300,
-            );
-            *clean_ids.entry(clean.clone()).or_insert_with(|| {
-                messages.push(clean);
-                messages.len() - 1
-            })
-        });
+        let msg = match self.raw_ids.get(raw) {
+            Some(&id) => id,
+            None => {
+                let clean = crate::budget::clip_middle(
+                    &redact_text(&super::drop_pod_uids(raw)).replace('\n', " | "),
+                    300,
+                );
+                let id = self.strings.id(&clean);
+                self.raw_ids.insert(raw.to_string(), id);
+                id
+            }
+        };
         let io = &e.involved_object;
-        let kind = io.kind.as_deref().unwrap_or("?");
-        let name = io.name.as_deref().unwrap_or("?");
-        let type_ = e.type_.as_deref().unwrap_or_default();
-        let reason = e.reason.as_deref().unwrap_or_default();
-        let key = (kind, io.namespace.as_deref(), name, type_, reason, msg);
-        let i = *index.entry(key).or_insert_with(|| {
-            let source = e
-                .reporting_component
-                .clone()
-                .filter(|s| !s.is_empty())
-                .or_else(|| e.source.as_ref().and_then(|s| s.component.clone()))
-                .unwrap_or_default();
-            out.push(EventGroup {
-                object: format!("{kind}/{}", super::nsname(io.namespace.as_deref(), name)),
-                type_: type_.to_string(),
-                reason: reason.to_string(),
-                message: messages[msg].clone(),
-                count: 0,
-                first_seen: None,
-                last_seen: None,
-                source,
-            });
-            out.len() - 1
-        });
-        let g = &mut out[i];
+        let s = &mut self.strings;
+        let key = [
+            s.id(io.kind.as_deref().unwrap_or("?")),
+            s.id(io.namespace.as_deref().unwrap_or("")),
+            s.id(io.name.as_deref().unwrap_or("?")),
+            s.id(e.type_.as_deref().unwrap_or_default()),
+            s.id(e.reason.as_deref().unwrap_or_default()),
+            msg,
+        ];
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let source = e
+                    .reporting_component
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| e.source.as_ref().and_then(|s| s.component.as_deref()))
+                    .unwrap_or_default();
+                self.groups.push(Partial {
+                    key,
+                    namespaced: io.namespace.is_some(),
+                    source: s.id(source),
+                    count: 0,
+                    first_seen: None,
+                    last_seen: None,
+                });
+                self.index.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let g = &mut self.groups[i];
         g.count += count(e);
         let (f, l) = (first_seen(e), last_seen(e));
         g.first_seen = match (g.first_seen, f) {
@@ -161,15 +293,94 @@ pub fn group(events: &[Event]) -> Vec<EventGroup> {
         };
         g.last_seen = g.last_seen.max(l);
     }
-    out.sort_by(|a, b| {
-        b.last_seen
-            .cmp(&a.last_seen)
-            .then_with(|| a.object.cmp(&b.object))
-            .then_with(|| a.type_.cmp(&b.type_))
-            .then_with(|| a.reason.cmp(&b.reason))
-            .then_with(|| a.message.cmp(&b.message))
+
+    /// The `limit` most recent groups, newest first, and how many more there were.
+    pub fn finish(self, limit: usize) -> (Vec<EventGroup>, usize) {
+        let Grouper {
+            strings,
+            mut groups,
+            ..
+        } = self;
+        let order = |a: &Partial, b: &Partial| {
+            b.last_seen.cmp(&a.last_seen).then_with(|| {
+                a.key
+                    .iter()
+                    .zip(&b.key)
+                    .map(|(x, y)| strings.get(*x).cmp(strings.get(*y)))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+        };
+        let omitted = groups.len().saturating_sub(limit);
+        if omitted > 0 {
+            groups.select_nth_unstable_by(limit, order);
+            groups.truncate(limit);
+        }
+        groups.sort_by(order);
+        let out = groups
+            .iter()
+            .map(|g| {
+                let [kind, ns, name, type_, reason, msg] = g.key.map(|id| strings.get(id));
+                EventGroup {
+                    object: format!("{kind}/{}", super::nsname(g.namespaced.then_some(ns), name)),
+                    type_: type_.to_string(),
+                    reason: reason.to_string(),
+                    message: msg.to_string(),
+                    count: g.count,
+                    first_seen: g.first_seen,
+                    last_seen: g.last_seen,
+                    source: strings.get(g.source).to_string(),
+                }
+            })
+            .collect();
+        (out, omitted)
+    }
+}
+
+/// Group and sort events, most recent first, keeping at most `limit` groups (see [`Grouper`]).
+pub fn group(events: &[ListedEvent], limit: usize) -> Vec<EventGroup> {
+    let mut g = Grouper::default();
+    events.iter().for_each(|e| g.add(e));
+    g.finish(limit).0
+}
+
+/// List events and group those `keep` accepts. Grouping runs on a blocking thread fed as each
+/// page decodes, so it overlaps the next page's request and decoding. Returns the grouper and
+/// how many events were read.
+pub async fn list_grouped(
+    ctx: &ToolContext,
+    namespace: Option<&str>,
+    lp: &ListParams,
+    max: usize,
+    keep: impl Fn(&ListedEvent) -> bool + Send + 'static,
+) -> Result<(Grouper, usize)> {
+    let (tx, rx) = std::sync::mpsc::channel::<ListedEvent>();
+    let grouping = tokio::task::spawn_blocking(move || {
+        let mut g = Grouper::default();
+        for e in rx.iter().filter(|e| keep(e)) {
+            g.add(&e);
+        }
+        g
     });
-    out
+    let mut lost = 0_usize;
+    let listed = ctx
+        .kube
+        .list_map(namespace, lp, max, |e: ListedEvent| {
+            // Fails only when the grouping thread has died; the join below reports why.
+            lost += usize::from(tx.send(e).is_err());
+        })
+        .await;
+    drop(tx);
+    let grouper = grouping
+        .await
+        .map_err(|e| crate::Error::Internal(format!("grouping events failed: {e}")))?;
+    let (read, _) = listed?;
+    if lost > 0 {
+        return Err(crate::Error::Internal(format!(
+            "grouping events stopped with {lost} events left"
+        )));
+    }
+    Ok((grouper, read.len()))
 }
 
 /// One line per group: `3m ago  Warning BackOff  Pod/ns/x  (x31 over 20m)  message`.
@@ -227,23 +438,19 @@ impl Tool for Events {
         if !fields.is_empty() {
             lp = lp.fields(&fields.join(","));
         }
-        let (mut events, _) = ctx
-            .kube
-            .list::<Event>(p.namespace.as_deref(), &lp, MAX_SCAN)
-            .await?;
-        if events.is_empty()
+        let since = p
+            .since_minutes
+            .map(|m| ctx.clock().now() - jiff::SignedDuration::from_secs(i64::from(m) * 60));
+        let keep =
+            move |e: &ListedEvent| since.is_none_or(|s| last_seen(e).is_some_and(|t| t >= s));
+        let (grouper, events_read) =
+            list_grouped(ctx, p.namespace.as_deref(), &lp, MAX_SCAN, keep).await?;
+        if events_read == 0
             && let Some(ns) = &p.namespace
         {
             ctx.kube.ensure_namespace(ns).await?;
         }
-        let events_read = events.len();
-        if let Some(m) = p.since_minutes {
-            let since = ctx.clock().now() - jiff::SignedDuration::from_secs(i64::from(m) * 60);
-            events.retain(|e| last_seen(e).is_some_and(|t| t >= since));
-        }
-        let mut groups = group(&events);
-        let omitted = groups.len().saturating_sub(MAX_GROUPS);
-        groups.truncate(MAX_GROUPS);
+        let (groups, omitted) = grouper.finish(MAX_GROUPS);
         Ok(Output {
             groups,
             events_read,
@@ -268,5 +475,53 @@ impl Tool for Events {
         }
         w.drop_lines(o.omitted);
         w.finish("narrow with namespace=, object=, type=Warning, reason= or since_minutes=")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(i: usize) -> ListedEvent {
+        // Every third event repeats an earlier one's object and message, with a later time.
+        let n = if i % 3 == 2 { i - 1 } else { i };
+        let v = serde_json::json!({
+            "metadata": {"name": format!("e{i}"), "namespace": "ns", "uid": "u",
+                         "managedFields": [{"manager": "kubelet"}]},
+            "involvedObject": {"kind": "Pod", "namespace": "ns", "name": format!("p{}", n % 7),
+                               "uid": "x", "apiVersion": "v1", "fieldPath": "spec"},
+            "type": if n % 2 == 0 { "Warning" } else { "Normal" },
+            "reason": "BackOff",
+            "message": format!("Back-off restarting failed container c{} token=abc123secret", n % 5),
+            "count": 2,
+            "lastTimestamp": format!("2026-11-28T10:{:02}:00Z", i % 60),
+            "firstTimestamp": "2026-11-28T09:00:00Z",
+            "source": {"component": "kubelet"}
+        });
+        let e: ListedEvent = serde_json::from_value(v).expect("event");
+        assert_eq!(
+            e.involved_object.api_version, None,
+            "only kind/name/namespace are kept"
+        );
+        e
+    }
+
+    #[test]
+    fn a_limited_grouping_is_the_head_of_the_full_one() {
+        let events: Vec<ListedEvent> = (0..120).map(event).collect();
+        let all = group(&events, usize::MAX);
+        assert!(
+            all.len() > 10 && all.len() < events.len(),
+            "{} groups",
+            all.len()
+        );
+        assert_eq!(all.iter().map(|g| g.count).sum::<i64>(), 240);
+        assert!(all.windows(2).all(|w| w[0].last_seen >= w[1].last_seen));
+        assert!(all.iter().all(|g| g.message.contains("token=[REDACTED]")));
+        let mut g = Grouper::default();
+        events.iter().for_each(|e| g.add(e));
+        let (head, omitted) = g.finish(10);
+        assert_eq!(head, all[..10]);
+        assert_eq!(omitted, all.len() - 10);
     }
 }

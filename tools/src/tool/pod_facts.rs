@@ -5,7 +5,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerStatus, Pod, PodSpec, PodStatus, ResourceRequirements,
+    Container, ContainerState, ContainerStatus, Pod, PodCondition, PodSpec, PodStatus,
+    ResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use schemars::JsonSchema;
@@ -52,8 +53,57 @@ pub struct ListedPod {
     metadata: ObjectMeta,
     #[serde(default)]
     spec: Option<ListedSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "listed_status")]
     status: Option<PodStatus>,
+}
+
+/// The status fields [`PodSummary`] reads: phase, reason, conditions, and per container its
+/// name, readiness, restarts and states (not images, ids, mounts or resources).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedStatus {
+    phase: Option<String>,
+    reason: Option<String>,
+    conditions: Option<Vec<PodCondition>>,
+    container_statuses: Option<Vec<ListedContainerStatus>>,
+    init_container_statuses: Option<Vec<ListedContainerStatus>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedContainerStatus {
+    name: String,
+    #[serde(default)]
+    ready: bool,
+    #[serde(default)]
+    restart_count: i32,
+    state: Option<ContainerState>,
+    last_state: Option<ContainerState>,
+}
+
+fn listed_status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PodStatus>, D::Error> {
+    let statuses = |v: Option<Vec<ListedContainerStatus>>| {
+        v.map(|v| {
+            v.into_iter()
+                .map(|c| ContainerStatus {
+                    name: c.name,
+                    ready: c.ready,
+                    restart_count: c.restart_count,
+                    state: c.state,
+                    last_state: c.last_state,
+                    ..ContainerStatus::default()
+                })
+                .collect()
+        })
+    };
+    Ok(Option::<ListedStatus>::deserialize(d)?.map(|s| PodStatus {
+        phase: s.phase,
+        reason: s.reason,
+        conditions: s.conditions,
+        container_statuses: statuses(s.container_statuses),
+        init_container_statuses: statuses(s.init_container_statuses),
+        ..PodStatus::default()
+    }))
 }
 
 #[derive(Debug, Clone, Deserialize)]
