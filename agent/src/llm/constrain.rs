@@ -24,7 +24,8 @@ impl TokenizerEnv for Env {
     }
 
     fn tokenize_bytes(&self, s: &[u8]) -> Vec<u32> {
-        self.tokenizer.encode(&String::from_utf8_lossy(s))
+        self.tokenizer
+            .encode_continuation(&String::from_utf8_lossy(s))
     }
 }
 

@@ -254,10 +254,16 @@ impl Engine {
                 opts.context.min(4096),
             ),
             "gemma3" => (
-                Backbone::Gemma3(Box::new(
-                    quantized_gemma3::ModelWeights::from_gguf(ct, &mut file, &device)
-                        .map_err(candle)?,
-                )),
+                {
+                    tracing::warn!(
+                        model = %path.display(),
+                        "gemma3 runs through candle 0.11's quantized_gemma3, whose feed-forward uses SiLU where Gemma 3 uses GELU-tanh (candle#3745): answers differ from llama.cpp's"
+                    );
+                    Backbone::Gemma3(Box::new(
+                        quantized_gemma3::ModelWeights::from_gguf(ct, &mut file, &device)
+                            .map_err(candle)?,
+                    ))
+                },
                 opts.context.min(4096),
             ),
             other => {

@@ -74,6 +74,8 @@ pub struct Tokenizer {
     ids: HashMap<String, u32>,
     /// Special tokens, longest first, for matching in trusted text.
     specials: Vec<(String, u32)>,
+    /// User-defined whitespace tokens, longest first, matched in any text (as llama.cpp does).
+    whitespace: Vec<(String, u32)>,
     is_special: Vec<bool>,
     pub bos: Option<u32>,
     pub eos: u32,
@@ -160,20 +162,33 @@ impl Tokenizer {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
+        // User-defined tokens made only of whitespace (Gemma's runs of spaces and newlines)
+        // are text: llama.cpp matches them in any text, and they cannot start a turn.
+        let whitespace_piece = |i: usize| {
+            types.get(i) == Some(&TYPE_USER_DEFINED)
+                && tokens[i]
+                    .chars()
+                    .all(|c| c.is_whitespace() || c == '\u{2581}')
+        };
         let special_type = |i: usize| {
             matches!(
                 types.get(i).copied(),
                 Some(TYPE_CONTROL | TYPE_USER_DEFINED)
-            )
+            ) && !whitespace_piece(i)
         };
         let is_special: Vec<bool> = (0..tokens.len()).map(special_type).collect();
-        let mut specials: Vec<(String, u32)> = tokens
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| is_special[*i] && !t.is_empty())
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
-        specials.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
+        let listed = |keep: &dyn Fn(usize) -> bool| {
+            let mut v: Vec<(String, u32)> = tokens
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| keep(*i) && !t.is_empty())
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
+            v.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
+            v
+        };
+        let specials = listed(&|i| is_special[i]);
+        let whitespace = listed(&|i| whitespace_piece(i));
 
         let (kind, bytes) = match model.as_str() {
             "gpt2" => {
@@ -301,6 +316,7 @@ impl Tokenizer {
             bytes,
             ids,
             specials,
+            whitespace,
             is_special,
             bos,
             eos,
@@ -365,43 +381,56 @@ impl Tokenizer {
 
     /// Tokenize trusted text: special tokens spelled in it become their ids.
     pub fn encode_with_specials(&self, text: &str) -> Vec<u32> {
+        self.encode_fragments(text, true, true)
+    }
+
+    /// Tokenize text with no special tokens recognised, as the start of a sequence (a
+    /// SentencePiece vocabulary that wants a space prefix gets one, as llama.cpp adds it).
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        self.encode_fragments(text, false, true)
+    }
+
+    /// Tokenize text that continues a sequence: no special tokens, no space prefix.
+    pub fn encode_continuation(&self, text: &str) -> Vec<u32> {
+        self.encode_fragments(text, false, false)
+    }
+
+    /// Split `text` at the tokens matched whole (specials when `specials`, and whitespace
+    /// tokens always) and tokenize the text between them. As in llama.cpp, a SentencePiece
+    /// space prefix goes before text at the start (when `at_start`) and after a matched token.
+    fn encode_fragments(&self, text: &str, specials: bool, at_start: bool) -> Vec<u32> {
         let mut out = Vec::new();
         let mut rest = text;
-        'outer: while !rest.is_empty() {
-            // Find the earliest special token occurrence.
+        let mut after_token = at_start;
+        let whole = self
+            .whitespace
+            .iter()
+            .chain(self.specials.iter().filter(|_| specials));
+        while !rest.is_empty() {
+            // The earliest match, the longest at a position.
             let mut best: Option<(usize, &str, u32)> = None;
-            for (s, id) in &self.specials {
+            for (s, id) in whole.clone() {
                 if let Some(pos) = rest.find(s.as_str())
                     && best.is_none_or(|(p, bs, _)| pos < p || (pos == p && s.len() > bs.len()))
                 {
                     best = Some((pos, s.as_str(), *id));
                 }
             }
-            match best {
-                Some((pos, s, id)) => {
-                    if pos > 0 {
-                        self.encode_plain_into(&rest[..pos], &mut out);
-                    }
-                    out.push(id);
-                    rest = &rest[pos + s.len()..];
-                }
-                None => {
-                    self.encode_plain_into(rest, &mut out);
-                    break 'outer;
-                }
+            let Some((pos, s, id)) = best else {
+                self.encode_plain_into(rest, after_token, &mut out);
+                break;
+            };
+            if pos > 0 {
+                self.encode_plain_into(&rest[..pos], after_token, &mut out);
             }
+            out.push(id);
+            after_token = true;
+            rest = &rest[pos + s.len()..];
         }
         out
     }
 
-    /// Tokenize text with no special tokens recognised.
-    pub fn encode(&self, text: &str) -> Vec<u32> {
-        let mut out = Vec::new();
-        self.encode_plain_into(text, &mut out);
-        out
-    }
-
-    fn encode_plain_into(&self, text: &str, out: &mut Vec<u32>) {
+    fn encode_plain_into(&self, text: &str, space_prefix: bool, out: &mut Vec<u32>) {
         match &self.kind {
             Kind::Bpe {
                 merges,
@@ -440,7 +469,7 @@ impl Tokenizer {
                 add_space_prefix,
             } => {
                 let mut s = String::with_capacity(text.len() + 3);
-                if *add_space_prefix && out.is_empty() && !text.starts_with(' ') {
+                if *add_space_prefix && space_prefix {
                     s.push('\u{2581}');
                 }
                 s.push_str(&text.replace(' ', "\u{2581}"));

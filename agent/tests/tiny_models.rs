@@ -1,0 +1,171 @@
+//! The engine on the other model families it loads (qwen2, qwen3, gemma3, and the llama
+//! architecture with a SentencePiece vocabulary, as Mistral v0.1 and Llama 2 ship), checked
+//! against llama.cpp. No such model can be fetched here, so `bench/tiny_gguf.py` writes tiny
+//! ones with seeded random weights (`.ci/install-test-deps` runs it into
+//! target/interop/tiny-gguf), and fixtures/tiny-gguf-reference.json holds llama.cpp's answers on
+//! those exact files: their sha256, prompt ids, 16 greedy ids with the top-1/top-2 logit margin
+//! of each step, and a tokenizer corpus.
+
+use std::path::PathBuf;
+
+use agent::llm::engine::Engine;
+use agent::llm::{EngineOptions, WeightFormat};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn reference() -> Value {
+    serde_json::from_str(include_str!("fixtures/tiny-gguf-reference.json")).expect("fixture")
+}
+
+fn model(r: &Value, file: &str) -> (PathBuf, Value) {
+    let dir = std::env::var_os("KTRIAGE_TINY_GGUF_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/interop/tiny-gguf"),
+        PathBuf::from,
+    );
+    let path = dir.join(file);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run .ci/install-test-deps (it runs bench/tiny_gguf.py)",
+            path.display()
+        )
+    });
+    let m = r["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .find(|m| m["file"] == file)
+        .unwrap_or_else(|| panic!("{file} is not in the fixture"))
+        .clone();
+    let sha = format!("{:x}", Sha256::digest(&bytes));
+    assert_eq!(
+        sha,
+        m["sha256"].as_str().expect("sha256"),
+        "{} is not the file llama.cpp answered on (another numpy or gguf version?); \
+         rerun bench/tiny_gguf.py with --reference",
+        path.display()
+    );
+    (path, m)
+}
+
+fn ids(v: &Value) -> Vec<u32> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_u64().expect("id") as u32)
+        .collect()
+}
+
+fn opts(weights: WeightFormat) -> EngineOptions {
+    EngineOptions {
+        threads: 2,
+        context: 256,
+        weights,
+        ..EngineOptions::default()
+    }
+}
+
+/// The prompt tokenizes as llama.cpp tokenizes it, and greedy decoding gives llama.cpp's ids for
+/// at least the first `leading` of 16 steps. Random tiny models are chaotic: every step's top
+/// two logits are at least 1.4 apart in llama.cpp's run, yet llama.cpp itself, with an f16
+/// instead of an f32 KV cache, parts from its own f32 run at step 6 on mistral.gguf.
+fn greedy_matches(file: &str, formats: &[WeightFormat], leading: usize) {
+    let r = reference();
+    let (path, m) = model(&r, file);
+    for &format in formats {
+        let mut e = Engine::load(&path, &opts(format))
+            .unwrap_or_else(|err| panic!("{file} ({format}) does not load: {err}"));
+        let mut prompt = Vec::new();
+        if m["add_bos"].as_bool().expect("add_bos") {
+            prompt.extend(e.tokenizer.bos);
+        }
+        prompt.extend(
+            e.tokenizer
+                .encode_with_specials(m["prompt"].as_str().expect("prompt")),
+        );
+        assert_eq!(
+            prompt,
+            ids(&m["prompt_ids"]),
+            "{file}: prompt ids differ from llama.cpp"
+        );
+        let want = ids(&m["greedy_ids"]);
+        let got = e.greedy_ids(&prompt, want.len()).expect("generates");
+        let same = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
+        assert!(
+            same >= leading,
+            "{file} ({format}) parts from llama.cpp after {same} ids (want {leading}): {got:?} vs {want:?}"
+        );
+    }
+}
+
+#[test]
+fn qwen2_matches_llama_cpp() {
+    greedy_matches("qwen2.gguf", &[WeightFormat::Native], 16);
+}
+
+#[test]
+fn qwen3_matches_llama_cpp() {
+    greedy_matches("qwen3.gguf", &[WeightFormat::Native], 16);
+}
+
+/// Known defect: gemma3 runs through candle 0.11's `quantized_gemma3`, whose feed-forward
+/// uses SiLU where Gemma 3 (and llama.cpp) use GELU-tanh (huggingface/candle#3745), so its ids
+/// differ from the first step. The engine warns when it loads a gemma3 file.
+#[test]
+#[ignore = "candle 0.11's quantized_gemma3 uses SiLU, not GELU-tanh (candle#3745)"]
+fn gemma3_matches_llama_cpp() {
+    greedy_matches("gemma3.gguf", &[WeightFormat::Native], 16);
+}
+
+#[test]
+fn llama_with_sentencepiece_and_q4_1_matches_llama_cpp() {
+    greedy_matches(
+        "mistral.gguf",
+        &[
+            WeightFormat::AsStored,
+            WeightFormat::Q8,
+            WeightFormat::Native,
+        ],
+        // 15 of 16 at the time of writing, all three formats alike: the 16th is llama.cpp's
+        // second choice, 2.5 below its first.
+        12,
+    );
+}
+
+/// Each vocabulary tokenizes the corpus as llama.cpp does, with and without special tokens.
+#[test]
+fn tokenizers_match_llama_cpp() {
+    let r = reference();
+    let mut bad = Vec::new();
+    for m in r["models"].as_array().expect("models") {
+        let Some(corpus) = m["corpus"].as_array() else {
+            continue;
+        };
+        let file = m["file"].as_str().expect("file");
+        let (path, _) = model(&r, file);
+        let e = Engine::load(&path, &opts(WeightFormat::Native)).expect("loads");
+        for case in corpus {
+            let text = case["text"].as_str().expect("text");
+            let plain = e.tokenizer.encode(text);
+            if plain != ids(&case["ids"]) {
+                bad.push(format!(
+                    "{file} {text:?}: got {plain:?}, llama.cpp {:?}",
+                    ids(&case["ids"])
+                ));
+            }
+            let special = e.tokenizer.encode_with_specials(text);
+            if special != ids(&case["ids_special"]) {
+                bad.push(format!(
+                    "{file} {text:?} (specials parsed): got {special:?}, llama.cpp {:?}",
+                    ids(&case["ids_special"])
+                ));
+            }
+            // SentencePiece vocabularies that add a space prefix decode it back.
+            let decoded = e.tokenizer.decode(&plain);
+            assert!(
+                decoded == text || decoded == format!(" {text}"),
+                "{file}: {text:?} decodes to {decoded:?}"
+            );
+        }
+    }
+    assert!(bad.is_empty(), "token ids differ:\n{}", bad.join("\n"));
+}
