@@ -391,7 +391,20 @@ impl Tool for Describe {
             )));
         };
         let clock = ctx.clock();
-        let owners = owners(ctx, ns.as_deref(), &obj).await;
+        // The owner chain and the object's events are read concurrently.
+        let related_events = async {
+            let Some(ns) = &ns else {
+                return Ok(Vec::new());
+            };
+            let lp = ListParams::default().fields(&format!("involvedObject.name={}", p.name));
+            let (evs, _) = ctx.kube.list::<ListedEvent>(Some(ns), &lp, 10_000).await?;
+            let evs: Vec<ListedEvent> = evs
+                .into_iter()
+                .filter(|e| e.involved_object.kind.as_deref() == Some(ar.kind.as_str()))
+                .collect();
+            Ok::<_, Error>(group(&evs, MAX_EVENTS))
+        };
+        let (owners, events) = tokio::join!(owners(ctx, ns.as_deref(), &obj), related_events);
         let mut lines = Vec::new();
         lines.push(format!(
             "{} {}  age {}",
@@ -445,21 +458,11 @@ impl Tool for Describe {
         }
         let omitted_lines = lines.len().saturating_sub(MAX_LINES);
         lines.truncate(MAX_LINES);
-        let mut events = Vec::new();
-        if let Some(ns) = &ns {
-            let lp = ListParams::default().fields(&format!("involvedObject.name={}", p.name));
-            match ctx.kube.list::<ListedEvent>(Some(ns), &lp, 10_000).await {
-                Ok((evs, _)) => {
-                    let evs: Vec<ListedEvent> = evs
-                        .into_iter()
-                        .filter(|e| e.involved_object.kind.as_deref() == Some(ar.kind.as_str()))
-                        .collect();
-                    events = group(&evs, MAX_EVENTS);
-                }
-                // The description stands without its events; say why they are missing.
-                Err(e) => lines.push(format!("(events could not be read: {e})")),
-            }
-        }
+        // The description stands without its events; say why they are missing.
+        let events = events.unwrap_or_else(|e| {
+            lines.push(format!("(events could not be read: {e})"));
+            Vec::new()
+        });
         Ok(Output {
             kind: ar.kind.clone(),
             object: crate::tool::nsname(ns.as_deref(), &p.name),

@@ -469,6 +469,11 @@ impl Tool for Events {
                 o.events_read
             ));
         }
+        if o.events_read >= MAX_SCAN {
+            w.line(format!(
+                "stopped reading at {MAX_SCAN} events: the rest are not counted; narrow the query"
+            ));
+        }
         w.section("event groups");
         for g in &o.groups {
             w.line(group_line(g, clock));
