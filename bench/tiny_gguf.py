@@ -12,7 +12,9 @@ on every run: seeded numpy default_rng, fixed metadata and tensor order). With -
 also runs llama.cpp on each file and writes the fixture: the file's sha256, the prompt ids as
 llama.cpp tokenizes them, 16 greedy ids (argmax of llama.cpp's logits, f32 KV cache, no flash
 attention), the top-1 logit and the top-1 minus top-2 margin of each step, the first step's top 5,
-and for the qwen2 and the two SentencePiece vocabularies a tokenizer corpus.
+the top 4 logits after BOS alone and after BOS and token 100 (short inputs, where even these chaotic
+random models are well conditioned), and for the qwen2 and the two SentencePiece vocabularies a
+tokenizer corpus.
 
     qwen2.gguf    qwen2, q/k/v biases, tied output, Q8_0; SmolLM2's byte-level BPE, pre `qwen2`
     qwen3.gguf    qwen3, q/k norms, head_dim 32 != n_embd / n_head, untied output, Q8_0; same BPE
@@ -452,8 +454,19 @@ def reference(spec: dict, vocab_kind: str, path: str, with_corpus: bool) -> dict
         margins.append(round(float(logits[order[0]] - logits[order[1]]), 4))
         top1.append(round(float(logits[order[0]]), 4))
         llm.eval([tok])
+    # Short inputs, where even a chaotic random model is well conditioned: the first step's top
+    # 4 logits after BOS alone and after BOS and one more token.
+    short = []
+    bos = prompt_ids[0] if add_bos else int(llama_cpp.llama_vocab_bos(llama_cpp.llama_model_get_vocab(llm.model)))
+    for ids in ([bos], [bos, 100]):
+        llm.reset()
+        llm.eval(ids)
+        logits = np.asarray(llm.scores[llm.n_tokens - 1], dtype=np.float32)
+        order = np.argsort(-logits, kind="stable")[:4]
+        short.append({"ids": ids, "top4": [[int(i), round(float(logits[i]), 4)] for i in order]})
     out = {
         "prompt": spec["prompt"],
+        "short": short,
         "add_bos": add_bos,
         "prompt_ids": prompt_ids,
         "greedy_ids": greedy,

@@ -9,7 +9,10 @@
 use std::path::PathBuf;
 
 use agent::llm::engine::Engine;
+use agent::llm::llama::Llama;
 use agent::llm::{EngineOptions, WeightFormat};
+use candle_core::Device;
+use candle_core::quantized::gguf_file;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -107,13 +110,17 @@ fn qwen3_matches_llama_cpp() {
     greedy_matches("qwen3.gguf", &[WeightFormat::Native], 16);
 }
 
-/// Known defect: gemma3 runs through candle 0.11's `quantized_gemma3`, whose feed-forward
-/// uses SiLU where Gemma 3 (and llama.cpp) use GELU-tanh (huggingface/candle#3745), so its ids
-/// differ from the first step. The engine warns when it loads a gemma3 file.
+/// Gemma 3 runs through our `llama.rs`: candle 0.11's `quantized_gemma3` uses SiLU where Gemma 3
+/// uses GELU-tanh (huggingface/candle#3745) and gave another id from the first step. This file
+/// is too chaotic to check further: llama.cpp's own first top logit moves from 43.9 to 48.5 with
+/// an f16 instead of an f32 KV cache (ours: 47.3), and that run parts from the f32 one at step 5.
 #[test]
-#[ignore = "candle 0.11's quantized_gemma3 uses SiLU, not GELU-tanh (candle#3745)"]
 fn gemma3_matches_llama_cpp() {
-    greedy_matches("gemma3.gguf", &[WeightFormat::Native], 16);
+    greedy_matches(
+        "gemma3.gguf",
+        &[WeightFormat::Native, WeightFormat::AsStored],
+        1,
+    );
 }
 
 #[test]
@@ -168,4 +175,54 @@ fn tokenizers_match_llama_cpp() {
         }
     }
     assert!(bad.is_empty(), "token ids differ:\n{}", bad.join("\n"));
+}
+
+/// On short inputs, where even these chaotic random models are well conditioned, the models
+/// `llama.rs` runs (gemma3; llama with SentencePiece) give llama.cpp's logits: each of its top 4
+/// within 2 % of its top logit, and the same top token. With SiLU in gemma3's feed-forward (as
+/// candle's `quantized_gemma3` has it) the logit of llama.cpp's top token after BOS alone is
+/// 33.3 instead of 40.8.
+#[test]
+fn short_inputs_give_llama_cpp_s_logits() {
+    let r = reference();
+    for file in ["gemma3.gguf", "mistral.gguf"] {
+        let (path, m) = model(&r, file);
+        for format in [WeightFormat::Native, WeightFormat::AsStored] {
+            let mut f = std::fs::File::open(&path).expect("opens");
+            let ct = gguf_file::Content::read(&mut f).expect("reads");
+            let mut llama =
+                Llama::from_gguf(&ct, &mut f, &Device::Cpu, format, 256).expect("loads");
+            for case in m["short"].as_array().expect("short") {
+                let input = ids(&case["ids"]);
+                llama.truncate(0);
+                let logits: Vec<f32> = llama
+                    .forward(&input)
+                    .and_then(|t| t.to_vec1())
+                    .expect("runs");
+                let top4 = case["top4"].as_array().expect("top4");
+                let want = |i: usize| {
+                    let p = top4[i].as_array().expect("pair");
+                    (
+                        p[0].as_u64().expect("id") as usize,
+                        p[1].as_f64().expect("logit") as f32,
+                    )
+                };
+                let tolerance = 0.02 * want(0).1.abs();
+                for i in 0..4 {
+                    let (id, logit) = want(i);
+                    assert!(
+                        (logits[id] - logit).abs() <= tolerance,
+                        "{file} ({format}) after {input:?}: logit of {id} is {}, llama.cpp {logit}",
+                        logits[id]
+                    );
+                }
+                let best = (0..logits.len())
+                    .max_by(|a, b| logits[*a].total_cmp(&logits[*b]))
+                    .expect("vocabulary");
+                if want(0).1 - want(1).1 > tolerance {
+                    assert_eq!(best, want(0).0, "{file} ({format}) after {input:?}");
+                }
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
-use candle_transformers::models::{quantized_gemma3, quantized_qwen2, quantized_qwen3};
+use candle_transformers::models::{quantized_qwen2, quantized_qwen3};
 
 use super::constrain::Constraint;
 use super::llama::Llama;
@@ -23,12 +23,11 @@ use crate::model::ModelError;
 const PREFILL_CHUNK: usize = 512;
 
 enum Backbone {
-    /// Our own Llama: the cache can be cut back to any length.
+    /// Our own Llama (and Gemma 3): the cache can be cut back to any length.
     Llama(Box<Llama>),
     /// candle-transformers' models: their cache is kept only when a prompt extends it.
     Qwen2(Box<quantized_qwen2::ModelWeights>),
     Qwen3(Box<quantized_qwen3::ModelWeights>),
-    Gemma3(Box<quantized_gemma3::ModelWeights>),
 }
 
 impl Backbone {
@@ -47,8 +46,6 @@ impl Backbone {
                 m.clear_kv_cache();
                 0
             }
-            // quantized_gemma3 restarts its cache when called at position 0.
-            Backbone::Gemma3(_) if len < cached => 0,
             _ => cached,
         }
     }
@@ -63,7 +60,6 @@ impl Backbone {
             Backbone::Llama(m) => return m.forward(tokens),
             Backbone::Qwen2(m) => m.forward(&Tensor::new(tokens, device)?.unsqueeze(0)?, pos)?,
             Backbone::Qwen3(m) => m.forward(&Tensor::new(tokens, device)?.unsqueeze(0)?, pos)?,
-            Backbone::Gemma3(m) => m.forward(&Tensor::new(tokens, device)?.unsqueeze(0)?, pos)?,
         };
         // [1, vocab] or [1, seq, vocab]: keep the last row.
         let flat = logits.flatten_all()?;
@@ -233,7 +229,7 @@ impl Engine {
         let candle = |e: candle_core::Error| io_err(path, e);
         let format = opts.weights;
         let (backbone, max_context) = match architecture.as_str() {
-            "llama" | "mistral" => {
+            "llama" | "mistral" | "gemma3" => {
                 let m = Llama::from_gguf(&ct, &mut file, &device, format, opts.context)
                     .map_err(candle)?;
                 let ctx = m.max_context;
@@ -251,19 +247,6 @@ impl Engine {
                     quantized_qwen3::ModelWeights::from_gguf(ct, &mut file, &device)
                         .map_err(candle)?,
                 )),
-                opts.context.min(4096),
-            ),
-            "gemma3" => (
-                {
-                    tracing::warn!(
-                        model = %path.display(),
-                        "gemma3 runs through candle 0.11's quantized_gemma3, whose feed-forward uses SiLU where Gemma 3 uses GELU-tanh (candle#3745): answers differ from llama.cpp's"
-                    );
-                    Backbone::Gemma3(Box::new(
-                        quantized_gemma3::ModelWeights::from_gguf(ct, &mut file, &device)
-                            .map_err(candle)?,
-                    ))
-                },
                 opts.context.min(4096),
             ),
             other => {

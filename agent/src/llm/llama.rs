@@ -1,4 +1,5 @@
-//! The Llama-family transformer (Llama 2/3, SmolLM2, Mistral) over GGUF weights, written for
+//! The Llama-family transformer (Llama 2/3, SmolLM2, Mistral, and Gemma 3's variant of it) over
+//! GGUF weights, written for
 //! an agent loop: its KV cache can be cut back to any length, so a new turn that shares a
 //! prefix with the last one prefills only what changed, and the cache grows in chunks up to a
 //! fixed context (bounded memory).
@@ -30,9 +31,44 @@ struct Layer {
     w3: Linear,
     attn_norm: RmsNorm,
     ffn_norm: RmsNorm,
+    /// Gemma 3: RMS norms of each query and key head, and of the attention and feed-forward
+    /// outputs before they join the residual stream.
+    q_norm: Option<RmsNorm>,
+    k_norm: Option<RmsNorm>,
+    post_attn_norm: Option<RmsNorm>,
+    post_ffw_norm: Option<RmsNorm>,
+    /// Keys at this distance or more are not attended (Gemma 3's sliding-window layers).
+    window: Option<usize>,
+    /// Index into `Llama::rope` (Gemma 3's sliding layers have their own base).
+    rope: usize,
     /// `[1, n_kv, capacity, head_dim]`, valid up to `Llama::len`.
     k: Option<Tensor>,
     v: Option<Tensor>,
+}
+
+impl Layer {
+    /// The rest of a layer after attention: the output projection into the residual stream,
+    /// then the gated feed-forward (each with Gemma's post-norm when the layer has one).
+    fn feed_forward(&self, x: &Tensor, attn: &Tensor, gelu: bool) -> Res<Tensor> {
+        let l = self;
+        let mut o = l.wo.forward(attn)?;
+        if let Some(n) = &l.post_attn_norm {
+            o = n.forward(&o)?;
+        }
+        let x1 = (x + o)?;
+        let h = l.ffn_norm.forward(&x1)?;
+        let [gate, up] = Linear::forward_many([&l.w1, &l.w3], &h)?;
+        let gate = if gelu {
+            gate.gelu()?
+        } else {
+            candle_nn::ops::silu(&gate)?
+        };
+        let mut down = l.w2.forward(&(gate * up)?)?;
+        if let Some(n) = &l.post_ffw_norm {
+            down = n.forward(&down)?;
+        }
+        x1 + down
+    }
 }
 
 /// A loaded Llama-family model with its cache.
@@ -44,13 +80,32 @@ pub struct Llama {
     n_head: usize,
     n_kv: usize,
     head_dim: usize,
-    cos: Tensor,
-    sin: Tensor,
+    /// `(cos, sin)` tables, `[max_context, head_dim / 2]`, one per rope base.
+    rope: Vec<(Tensor, Tensor)>,
+    /// Rotate halves (NeoX, Gemma) rather than adjacent pairs (Llama).
+    neox: bool,
+    /// GELU-tanh in the feed-forward (Gemma) rather than SiLU.
+    gelu: bool,
+    /// Gemma scales embeddings by the square root of their width.
+    embed_scale: Option<f64>,
     /// Positions in the cache.
     len: usize,
     capacity: usize,
     pub max_context: usize,
     device: Device,
+}
+
+/// A norm the layout has (`wanted`), read from `name`.
+fn norm_if(
+    wanted: bool,
+    t: &mut impl FnMut(&str) -> Res<QTensor>,
+    name: &str,
+    eps: f64,
+) -> Res<Option<RmsNorm>> {
+    if !wanted {
+        return Ok(None);
+    }
+    Ok(Some(RmsNorm::from_qtensor(t(name)?, eps)?))
 }
 
 /// Rows at or above which a quantized weight is dequantized for the product: a prompt chunk
@@ -301,22 +356,42 @@ impl Llama {
         let trained_ctx = get("context_length")
             .and_then(|v| v.to_u32())
             .unwrap_or(4096) as usize;
-        let head_dim = dim / n_head;
+        let gemma = arch == "gemma3";
+        let head_dim = get("attention.key_length")
+            .and_then(|v| v.to_u32())
+            .map_or(dim / n_head, |v| v as usize);
         if n_kv == 0 || !n_head.is_multiple_of(n_kv) {
             candle_core::bail!("{n_head} query heads do not share {n_kv} KV heads evenly");
         }
         let max_context = max_context.min(trained_ctx).max(16);
-
-        let theta: Vec<f32> = (0..head_dim)
-            .step_by(2)
-            .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
-            .collect();
-        let theta = Tensor::new(theta.as_slice(), device)?;
-        let pos = Tensor::arange(0u32, max_context as u32, device)?
-            .to_dtype(DType::F32)?
-            .reshape((max_context, 1))?;
-        let freqs = pos.matmul(&theta.reshape((1, head_dim / 2))?)?;
-        let (cos, sin) = (freqs.cos()?, freqs.sin()?);
+        // Gemma 3: five sliding-window layers, then one global, with the local rope base.
+        let window = if gemma {
+            Some(get("attention.sliding_window")?.to_u32()? as usize)
+        } else {
+            None
+        };
+        let pattern = get("attention.sliding_window_type")
+            .and_then(|v| v.to_u32())
+            .unwrap_or(6) as usize;
+        let local_base = get("rope.local_freq_base")
+            .and_then(|v| v.to_f32())
+            .unwrap_or(10_000.0);
+        let table = |base: f32| -> Res<(Tensor, Tensor)> {
+            let theta: Vec<f32> = (0..head_dim)
+                .step_by(2)
+                .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
+                .collect();
+            let theta = Tensor::new(theta.as_slice(), device)?;
+            let pos = Tensor::arange(0u32, max_context as u32, device)?
+                .to_dtype(DType::F32)?
+                .reshape((max_context, 1))?;
+            let freqs = pos.matmul(&theta.reshape((1, head_dim / 2))?)?;
+            Ok((freqs.cos()?, freqs.sin()?))
+        };
+        let mut rope = vec![table(base)?];
+        if gemma {
+            rope.push(table(local_base)?);
+        }
 
         let mut t = |name: &str| ct.tensor(reader, name, device);
         let embed_q = t("token_embd.weight")?;
@@ -348,6 +423,17 @@ impl Llama {
                 w3: linear(t(&format!("{p}.ffn_up.weight"))?, format, device)?,
                 attn_norm: RmsNorm::from_qtensor(t(&format!("{p}.attn_norm.weight"))?, eps)?,
                 ffn_norm: RmsNorm::from_qtensor(t(&format!("{p}.ffn_norm.weight"))?, eps)?,
+                q_norm: norm_if(gemma, &mut t, &format!("{p}.attn_q_norm.weight"), eps)?,
+                k_norm: norm_if(gemma, &mut t, &format!("{p}.attn_k_norm.weight"), eps)?,
+                post_attn_norm: norm_if(
+                    gemma,
+                    &mut t,
+                    &format!("{p}.post_attention_norm.weight"),
+                    eps,
+                )?,
+                post_ffw_norm: norm_if(gemma, &mut t, &format!("{p}.post_ffw_norm.weight"), eps)?,
+                window: window.filter(|_| (i + 1) % pattern != 0),
+                rope: usize::from(gemma && (i + 1) % pattern != 0),
                 k: None,
                 v: None,
             });
@@ -360,8 +446,10 @@ impl Llama {
             n_head,
             n_kv,
             head_dim,
-            cos,
-            sin,
+            rope,
+            neox: gemma,
+            gelu: gemma,
+            embed_scale: gemma.then(|| (dim as f64).sqrt()),
             len: 0,
             capacity: 0,
             max_context,
@@ -482,9 +570,16 @@ impl Llama {
         }
         self.ensure_capacity(pos + seq)?;
         let mut x = self.embed.lookup(tokens, &self.device)?.unsqueeze(0)?; // [1, seq, dim]
-        let cos = self.cos.narrow(0, pos, seq)?;
-        let sin = self.sin.narrow(0, pos, seq)?;
+        if let Some(scale) = self.embed_scale {
+            x = (x * scale)?;
+        }
+        let rope: Vec<(Tensor, Tensor)> = self
+            .rope
+            .iter()
+            .map(|(c, s)| Ok((c.narrow(0, pos, seq)?, s.narrow(0, pos, seq)?)))
+            .collect::<Res<_>>()?;
         let group = self.n_head / self.n_kv;
+        let gelu = self.gelu;
         let total = pos + seq;
         let cpu = self.device.is_cpu();
         // Causal mask over [group * seq, total] (row g*seq + i sees columns <= pos + i), built
@@ -517,22 +612,35 @@ impl Llama {
                 .reshape((1, seq, self.n_kv, self.head_dim))?
                 .transpose(1, 2)?
                 .contiguous()?;
-            let q = candle_nn::rotary_emb::rope_i(&q, &cos, &sin)?;
-            let k = candle_nn::rotary_emb::rope_i(&k, &cos, &sin)?;
+            let (q, k) = match (&l.q_norm, &l.k_norm) {
+                (Some(qn), Some(kn)) => (qn.forward(&q)?, kn.forward(&k)?),
+                _ => (q, k),
+            };
+            let (cos, sin) = &rope[l.rope];
+            let (q, k) = if self.neox {
+                (
+                    candle_nn::rotary_emb::rope(&q.contiguous()?, cos, sin)?,
+                    candle_nn::rotary_emb::rope(&k.contiguous()?, cos, sin)?,
+                )
+            } else {
+                (
+                    candle_nn::rotary_emb::rope_i(&q, cos, sin)?,
+                    candle_nn::rotary_emb::rope_i(&k, cos, sin)?,
+                )
+            };
             let (Some(kc), Some(vc)) = (l.k.as_ref(), l.v.as_ref()) else {
                 candle_core::bail!("KV cache not allocated");
             };
             kc.slice_set(&k, 2, pos)?;
             vc.slice_set(&v, 2, pos)?;
-            if seq == 1 && cpu {
+            // Whether the sliding window hides any key from this call's rows; if not, the fast
+            // causal paths apply.
+            let windowed = l.window.is_some_and(|w| total > w);
+            if seq == 1 && cpu && !windowed {
                 // One new row: a direct kernel over the cache (candle's batched matmuls pay
                 // per-call packing that dominates at this shape).
                 let y = decode_attention(&q, kc, vc, shape, scale as f32)?;
-                let x1 = (&x + l.wo.forward(&y)?)?;
-                let h = l.ffn_norm.forward(&x1)?;
-                let [gate, up] = Linear::forward_many([&l.w1, &l.w3], &h)?;
-                let gate = candle_nn::ops::silu(&gate)?;
-                x = (&x1 + l.w2.forward(&(gate * up)?)?)?;
+                x = l.feed_forward(&x, &y, gelu)?;
                 continue;
             }
             let keys = kc.narrow(2, 0, total)?;
@@ -541,10 +649,27 @@ impl Llama {
             let q = q.reshape((1, self.n_kv, group * seq, self.head_dim))?;
             // The scale goes on the queries (seq rows), not on the scores (seq × total).
             let att = (q * scale)?.matmul(&keys.t()?)?; // [1, n_kv, group*seq, total]
-            let att = match &mask {
+            let att = match (&mask, l.window) {
+                (_, Some(w)) if windowed => {
+                    // Row i (position pos + i) sees columns j with pos + i - w < j <= pos + i.
+                    let m: Vec<f32> = (0..group * seq)
+                        .flat_map(|r| {
+                            let p = pos + r % seq;
+                            (0..total).map(move |j| {
+                                if j > p || p - j >= w {
+                                    f32::NEG_INFINITY
+                                } else {
+                                    0.0
+                                }
+                            })
+                        })
+                        .collect();
+                    let m = Tensor::from_vec(m, (group * seq, total), &self.device)?;
+                    candle_nn::ops::softmax_last_dim(&att.broadcast_add(&m)?)?
+                }
                 _ if cpu => att.apply_op1_no_bwd(&CausalSoftmax { seq, pos })?,
-                Some(m) => candle_nn::ops::softmax_last_dim(&att.broadcast_add(m)?)?,
-                None => candle_nn::ops::softmax_last_dim(&att)?,
+                (Some(m), _) => candle_nn::ops::softmax_last_dim(&att.broadcast_add(m)?)?,
+                (None, _) => candle_nn::ops::softmax_last_dim(&att)?,
             };
             // The cache views are strided only across KV heads, which matmul takes as batch strides.
             let y = att.matmul(&values)?; // [1, n_kv, group*seq, hd]
@@ -552,11 +677,7 @@ impl Llama {
                 .reshape((1, self.n_head, seq, self.head_dim))?
                 .transpose(1, 2)?
                 .reshape((1, seq, self.n_head * self.head_dim))?;
-            let x1 = (&x + l.wo.forward(&y)?)?;
-            let h = l.ffn_norm.forward(&x1)?;
-            let gate = candle_nn::ops::silu(&l.w1.forward(&h)?)?;
-            let up = l.w3.forward(&h)?;
-            x = (&x1 + l.w2.forward(&(gate * up)?)?)?;
+            x = l.feed_forward(&x, &y, gelu)?;
         }
         self.len = total;
         let last = x.narrow(1, seq - 1, 1)?;
