@@ -376,10 +376,17 @@ impl Llama {
         let local_base = get("rope.local_freq_base")
             .and_then(|v| v.to_f32())
             .unwrap_or(10_000.0);
-        let table = |base: f32| -> Res<(Tensor, Tensor)> {
+        // Linear rope scaling (Gemma 3 4B and larger: factor 8 on the global layers only).
+        let linear_scale = match get("rope.scaling.type").and_then(|v| v.to_string().cloned()) {
+            Ok(t) if t == "linear" => get("rope.scaling.factor")
+                .and_then(|v| v.to_f32())
+                .map_or(1.0, |f| 1.0 / f.max(1.0)),
+            _ => 1.0,
+        };
+        let table = |base: f32, scale: f32| -> Res<(Tensor, Tensor)> {
             let theta: Vec<f32> = (0..head_dim)
                 .step_by(2)
-                .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
+                .map(|i| scale / base.powf(i as f32 / head_dim as f32))
                 .collect();
             let theta = Tensor::new(theta.as_slice(), device)?;
             let pos = Tensor::arange(0u32, max_context as u32, device)?
@@ -388,9 +395,9 @@ impl Llama {
             let freqs = pos.matmul(&theta.reshape((1, head_dim / 2))?)?;
             Ok((freqs.cos()?, freqs.sin()?))
         };
-        let mut rope = vec![table(base)?];
+        let mut rope = vec![table(base, linear_scale)?];
         if gemma {
-            rope.push(table(local_base)?);
+            rope.push(table(local_base, 1.0)?);
         }
 
         let mut t = |name: &str| ct.tensor(reader, name, device);
