@@ -1,6 +1,5 @@
 //! The Llama-family transformer (Llama 2/3, SmolLM2, Mistral, and Gemma 3's variant of it) over
-//! GGUF weights, written for
-//! an agent loop: its KV cache can be cut back to any length, so a new turn that shares a
+//! GGUF weights, written for an agent loop: its KV cache can be cut back to any length, so a new turn that shares a
 //! prefix with the last one prefills only what changed, and the cache grows in chunks up to a
 //! fixed context (bounded memory).
 //!
@@ -50,21 +49,20 @@ impl Layer {
     /// The rest of a layer after attention: the output projection into the residual stream,
     /// then the gated feed-forward (each with Gemma's post-norm when the layer has one).
     fn feed_forward(&self, x: &Tensor, attn: &Tensor, gelu: bool) -> Res<Tensor> {
-        let l = self;
-        let mut o = l.wo.forward(attn)?;
-        if let Some(n) = &l.post_attn_norm {
+        let mut o = self.wo.forward(attn)?;
+        if let Some(n) = &self.post_attn_norm {
             o = n.forward(&o)?;
         }
         let x1 = (x + o)?;
-        let h = l.ffn_norm.forward(&x1)?;
-        let [gate, up] = Linear::forward_many([&l.w1, &l.w3], &h)?;
+        let h = self.ffn_norm.forward(&x1)?;
+        let [gate, up] = Linear::forward_many([&self.w1, &self.w3], &h)?;
         let gate = if gelu {
             gate.gelu()?
         } else {
             candle_nn::ops::silu(&gate)?
         };
-        let mut down = l.w2.forward(&(gate * up)?)?;
-        if let Some(n) = &l.post_ffw_norm {
+        let mut down = self.w2.forward(&(gate * up)?)?;
+        if let Some(n) = &self.post_ffw_norm {
             down = n.forward(&down)?;
         }
         x1 + down
@@ -88,6 +86,8 @@ pub struct Llama {
     gelu: bool,
     /// Gemma scales embeddings by the square root of their width.
     embed_scale: Option<f64>,
+    /// What queries are multiplied by: 1/√head_dim (Gemma 3 27B: 1/√(dim / heads), as llama.cpp).
+    attn_scale: f64,
     /// Positions in the cache.
     len: usize,
     capacity: usize,
@@ -364,12 +364,13 @@ impl Llama {
             candle_core::bail!("{n_head} query heads do not share {n_kv} KV heads evenly");
         }
         let max_context = max_context.min(trained_ctx).max(16);
-        // Gemma 3: five sliding-window layers, then one global, with the local rope base.
-        let window = if gemma {
-            Some(get("attention.sliding_window")?.to_u32()? as usize)
-        } else {
-            None
-        };
+        // Gemma 3: five sliding-window layers, then one global, with the local rope base (none
+        // without a window, as llama.cpp reads such a file).
+        let window = get("attention.sliding_window")
+            .and_then(|v| v.to_u32())
+            .ok()
+            .filter(|&w| gemma && w > 0)
+            .map(|w| w as usize);
         let pattern = get("attention.sliding_window_type")
             .and_then(|v| v.to_u32())
             .unwrap_or(6) as usize;
@@ -396,7 +397,7 @@ impl Llama {
             Ok((freqs.cos()?, freqs.sin()?))
         };
         let mut rope = vec![table(base, linear_scale)?];
-        if gemma {
+        if window.is_some() {
             rope.push(table(local_base, 1.0)?);
         }
 
@@ -440,7 +441,7 @@ impl Llama {
                 )?,
                 post_ffw_norm: norm_if(gemma, &mut t, &format!("{p}.post_ffw_norm.weight"), eps)?,
                 window: window.filter(|_| (i + 1) % pattern != 0),
-                rope: usize::from(gemma && (i + 1) % pattern != 0),
+                rope: usize::from(window.is_some() && (i + 1) % pattern != 0),
                 k: None,
                 v: None,
             });
@@ -457,6 +458,11 @@ impl Llama {
             neox: gemma,
             gelu: gemma,
             embed_scale: gemma.then(|| (dim as f64).sqrt()),
+            attn_scale: if gemma && n_layer == 62 {
+                1.0 / ((dim / n_head) as f64).sqrt()
+            } else {
+                1.0 / (head_dim as f64).sqrt()
+            },
             len: 0,
             capacity: 0,
             max_context,
@@ -602,7 +608,7 @@ impl Llama {
         } else {
             None
         };
-        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        let scale = self.attn_scale;
         let shape = self.shape(total);
         for l in &mut self.layers {
             let h = l.attn_norm.forward(&x)?;
