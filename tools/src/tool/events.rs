@@ -1,7 +1,5 @@
 //! `events`: Kubernetes events, filtered and aggregated so a burst of 300 BackOffs is one line.
 
-use std::borrow::Cow;
-
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{EventSeries, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
@@ -129,34 +127,7 @@ fn event_ref<'de, D: serde::Deserializer<'de>>(
     })
 }
 
-impl kube::Resource for ListedEvent {
-    type DynamicType = ();
-    type Scope = k8s_openapi::NamespaceResourceScope;
-
-    fn kind(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("Event")
-    }
-
-    fn group(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("")
-    }
-
-    fn version(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("v1")
-    }
-
-    fn plural(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("events")
-    }
-
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
+core_v1_resource!(ListedEvent, "Event", "events");
 
 /// When the event was last seen: lastTimestamp, else series.lastObservedTime, else eventTime.
 pub fn last_seen(e: &ListedEvent) -> Option<Timestamp> {

@@ -1,7 +1,6 @@
 //! The facts about a pod that every tool reports the same way: status as kubectl prints it,
 //! readiness, restarts, the last termination and the current waiting reason.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
@@ -173,34 +172,7 @@ impl ListedPod {
     }
 }
 
-impl kube::Resource for ListedPod {
-    type DynamicType = ();
-    type Scope = k8s_openapi::NamespaceResourceScope;
-
-    fn kind(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("Pod")
-    }
-
-    fn group(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("")
-    }
-
-    fn version(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("v1")
-    }
-
-    fn plural(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("pods")
-    }
-
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
+core_v1_resource!(ListedPod, "Pod", "pods");
 
 fn statuses(pod: &Pod) -> &[ContainerStatus] {
     pod.status
