@@ -296,7 +296,6 @@ pub fn is_node_agent(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
-/// Whether a pod looks like a gateway/proxy (its logs carry the access log).
 /// The namespace and Service a route backend names (`ns/svc:port`).
 pub(crate) fn backend_service(b: &tools::tool::gateway_routes::Backend) -> Option<(&str, &str)> {
     let (ns, svc) = b.service.split_once('/')?;
@@ -312,6 +311,7 @@ pub(crate) fn fronted_by(p: &PodSummary, ns: &str, svc: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('-'))
 }
 
+/// Whether a pod looks like a gateway/proxy (its logs carry the access log).
 pub fn is_gateway_pod(name: &str) -> bool {
     let n = name.to_lowercase();
     [

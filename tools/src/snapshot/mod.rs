@@ -371,7 +371,7 @@ struct JsonTop<'a> {
 }
 
 /// Hand each object of a JSON file to `add`: a list's items one at a time (kind and apiVersion
-/// filled in from a typed list, as [`flatten_lists`] does), anything else whole. Peak memory is
+/// filled in from a typed list by [`type_list_item`]), anything else whole. Peak memory is
 /// the file's text plus one item.
 fn for_each_json_item(
     path: &Path,
@@ -391,18 +391,10 @@ fn for_each_json_item(
     let Some((list_kind, list_api, items)) = list else {
         return add(serde_json::from_str::<Value>(text).map_err(bad)?);
     };
+    let list_api = list_api.map(Value::String);
     for raw in items {
         let mut item = serde_json::from_str::<Value>(raw.get()).map_err(bad)?;
-        if list_kind != "List"
-            && let Some(obj) = item.as_object_mut()
-        {
-            obj.entry("kind")
-                .or_insert_with(|| Value::String(list_kind.trim_end_matches("List").to_string()));
-            if let Some(api) = &list_api {
-                obj.entry("apiVersion")
-                    .or_insert_with(|| Value::String(api.clone()));
-            }
-        }
+        type_list_item(&mut item, &list_kind, list_api.as_ref());
         add(item)?;
     }
     Ok(())
@@ -418,7 +410,6 @@ fn flatten_lists(v: Value, out: &mut Vec<Value>) {
         out.push(v);
         return;
     }
-    // A typed list (PodList) omits kind/apiVersion on items; take them from the list.
     let list_kind = v
         .get("kind")
         .and_then(Value::as_str)
@@ -429,17 +420,22 @@ fn flatten_lists(v: Value, out: &mut Vec<Value>) {
         && let Some(Value::Array(items)) = m.remove("items")
     {
         for mut item in items {
-            if list_kind != "List"
-                && let Some(obj) = item.as_object_mut()
-            {
-                obj.entry("kind").or_insert_with(|| {
-                    Value::String(list_kind.trim_end_matches("List").to_string())
-                });
-                if let Some(api) = &list_api {
-                    obj.entry("apiVersion").or_insert_with(|| api.clone());
-                }
-            }
+            type_list_item(&mut item, &list_kind, list_api.as_ref());
             flatten_lists(item, out);
+        }
+    }
+}
+
+/// A typed list (PodList) omits kind and apiVersion on its items; take them from the list.
+fn type_list_item(item: &mut Value, list_kind: &str, list_api: Option<&Value>) {
+    if list_kind == "List" {
+        return;
+    }
+    if let Some(obj) = item.as_object_mut() {
+        obj.entry("kind")
+            .or_insert_with(|| Value::String(list_kind.trim_end_matches("List").to_string()));
+        if let Some(api) = list_api {
+            obj.entry("apiVersion").or_insert_with(|| api.clone());
         }
     }
 }

@@ -134,11 +134,8 @@ fn volume_source(v: &k8s_openapi::api::core::v1::Volume) -> String {
         format!("hostPath {}", x.path)
     } else if let Some(x) = &v.nfs {
         format!("nfs {}:{}", x.server, x.path)
-    } else if v.csi.is_some() {
-        format!(
-            "csi {}",
-            v.csi.as_ref().map(|c| c.driver.as_str()).unwrap_or("?")
-        )
+    } else if let Some(x) = &v.csi {
+        format!("csi {}", x.driver)
     } else if v.ephemeral.is_some() {
         "ephemeral".into()
     } else if v.projected.is_some() {
