@@ -25,6 +25,9 @@ const MAX_NAMESPACES: usize = 8;
 const MAX_PROBLEM_PODS: usize = 10;
 const MAX_OTHER_POD_LOGS: usize = 24;
 const MAX_ROLLOUTS: usize = 10;
+/// How recent a Deployment outside the scope must be to be read as a possible new client.
+pub const NEW_WORKLOAD_MINUTES: u64 = 90;
+const MAX_NEW_WORKLOADS: usize = 3;
 
 /// What kind of incident the question is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +86,10 @@ pub struct Facts {
     pub routes: Vec<Route>,
     pub nodes: Vec<NodeInfo>,
     pub rollouts: BTreeMap<String, rollout_history::Output>,
+    /// Deployments created in the last [`NEW_WORKLOAD_MINUTES`] outside the namespaces in scope,
+    /// described, by `namespace/name`: a new client of a shared server (a batch job pointed at
+    /// the chat model) often lives in another team's namespace.
+    pub new_workloads: BTreeMap<String, describe::Output>,
     /// `list_objects` answers by kind (HorizontalPodAutoscaler, PersistentVolumeClaim, ...).
     pub objects: BTreeMap<String, Vec<ObjectLine>>,
     /// Curated metric signals that returned data (empty without Prometheus).
@@ -669,6 +676,44 @@ pub async fn gather(
         }
     }
 
+    // Deployments created recently anywhere else: one cluster-wide listing, then the newest
+    // few described, with their rollout.
+    let mut new_workloads = BTreeMap::new();
+    if let Some(o) = r
+        .call::<workload_health::Output>("workload_health", json!({}))
+        .await
+    {
+        let mut young: Vec<(u64, Workload)> = o
+            .workloads
+            .into_iter()
+            .filter(|w| w.kind == "Deployment" && !scope.contains(&w.namespace))
+            .filter_map(|w| Some((age_minutes(&w.age)?, w)))
+            .filter(|(m, _)| *m <= NEW_WORKLOAD_MINUTES)
+            .collect();
+        young.sort_by_key(|(m, _)| *m);
+        for (_, w) in young.into_iter().take(MAX_NEW_WORKLOADS) {
+            let key = format!("{}/{}", w.namespace, w.name);
+            if let Some(d) = r
+                .call::<describe::Output>(
+                    "describe",
+                    json!({"kind": "Deployment", "namespace": w.namespace, "name": w.name}),
+                )
+                .await
+            {
+                new_workloads.insert(key.clone(), d);
+            }
+            if let Some(o) = r
+                .call::<rollout_history::Output>(
+                    "rollout_history",
+                    json!({"namespace": w.namespace, "name": w.name}),
+                )
+                .await
+            {
+                rollouts.insert(key, o);
+            }
+        }
+    }
+
     // Metrics: the curated signals in one call, when Prometheus is configured. Not configured
     // or unreachable is said once, as a gap.
     let mut metrics = Vec::new();
@@ -712,6 +757,7 @@ pub async fn gather(
         routes,
         nodes,
         rollouts,
+        new_workloads,
         objects,
         metrics,
         metrics_read,
@@ -790,6 +836,18 @@ async fn read_log_grep(
     })
 }
 
+/// Minutes in a kubectl-style age below three hours (`45s`, `7m30s`, `26m`); `None` for
+/// anything older (`3h1m`, `2d`) or unreadable.
+fn age_minutes(age: &str) -> Option<u64> {
+    let digits = age.find(|c: char| !c.is_ascii_digit())?;
+    let n: u64 = age[..digits].parse().ok()?;
+    match &age[digits..] {
+        "s" => Some(n / 60),
+        u if u.starts_with('m') => Some(n),
+        _ => None,
+    }
+}
+
 fn split_camel(s: &str) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -799,4 +857,22 @@ fn split_camel(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_minutes;
+
+    #[test]
+    fn ages_under_three_hours_read_as_minutes() {
+        assert_eq!(age_minutes("45s"), Some(0));
+        assert_eq!(age_minutes("150s"), Some(2));
+        assert_eq!(age_minutes("7m30s"), Some(7));
+        assert_eq!(age_minutes("26m"), Some(26));
+        assert_eq!(age_minutes("179m"), Some(179));
+        assert_eq!(age_minutes("3h1m"), None);
+        assert_eq!(age_minutes("2d"), None);
+        assert_eq!(age_minutes(""), None);
+        assert_eq!(age_minutes("<invalid>"), None);
+    }
 }

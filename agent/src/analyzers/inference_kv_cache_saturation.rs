@@ -10,7 +10,10 @@
 //! Deployment rolled out in the 90 minutes before the snapshot, in the server's namespace or
 //! with a change to a request-size knob (tokens, top-k, context, prompt, batch, workers,
 //! concurrency), the cause names it and its change, with the rollout as evidence. Known false
-//! positive: an unrelated rollout in the server's namespace in that window.
+//! positive: an unrelated rollout in the server's namespace in that window. A Deployment
+//! created in that window anywhere in the cluster whose spec names the server's Service
+//! (`svc.namespace`) is a new client and is named first, with the knobs it sets (workers,
+//! prompt and output token caps); a new client that sends little load is its false positive.
 
 use std::sync::LazyLock;
 
@@ -53,19 +56,77 @@ static KNOB: LazyLock<Regex> = LazyLock::new(|| {
 /// How far before the snapshot a client's rollout may have started the saturation.
 const TRIGGER_WINDOW_SECS: i64 = 90 * 60;
 
-/// The client rollout that most plausibly started the saturation of `server` (`ns/name`):
-/// another Deployment's newest revision, in the window, in the server's namespace or changing
-/// a request-size knob; knob changes in the same namespace first, then the most recent.
-fn trigger<'a>(
-    facts: &'a Facts,
-    server: &str,
-) -> Option<(
-    &'a str,
-    &'a tools::tool::rollout_history::Revision,
-    Vec<&'a str>,
-)> {
+/// A client rollout that may have started the saturation.
+struct Trigger<'a> {
+    /// `namespace/name` of the client Deployment.
+    client: &'a str,
+    rev: &'a tools::tool::rollout_history::Revision,
+    /// The request-size knobs it changed (or, for a new client, set).
+    knobs: Vec<String>,
+    /// The Deployment is new and its spec names the server's Service.
+    new_client: bool,
+}
+
+/// The Services a workload's clients would name: the workload's own name and the Services in
+/// its namespace that front its pods.
+fn services_of(facts: &Facts, server: &str) -> Vec<String> {
+    let (ns, name) = server.split_once('/').unwrap_or(("", server));
+    let mut out = vec![name.to_string()];
+    for o in facts.objects.get("Service").into_iter().flatten() {
+        let Some((sns, svc)) = o.object.split_once('/') else {
+            continue;
+        };
+        if sns == ns
+            && !out.iter().any(|s| s == svc)
+            && facts
+                .pods
+                .iter()
+                .filter(|p| workload_key(p) == server)
+                .any(|p| crate::investigate::fronted_by(p, ns, svc))
+        {
+            out.push(svc.to_string());
+        }
+    }
+    out
+}
+
+/// Whether a description names one of `services` of namespace `ns` as a URL or host: by its
+/// cluster DNS name (`svc.ns`, needed from another namespace) or, from the same namespace, as
+/// `//svc:` / `//svc/`.
+fn names_service(lines: &[String], ns: &str, services: &[String], same_ns: bool) -> bool {
+    lines.iter().any(|l| {
+        services.iter().any(|svc| {
+            l.contains(&format!("{svc}.{ns}"))
+                || (same_ns
+                    && (l.contains(&format!("//{svc}:")) || l.contains(&format!("//{svc}/"))))
+        })
+    })
+}
+
+/// `NAME=value` for each env entry of a description whose name is a request-size knob.
+fn env_knobs(lines: &[String]) -> Vec<String> {
+    lines
+        .windows(2)
+        .filter_map(|w| {
+            let name = w[0]
+                .trim()
+                .trim_start_matches("- ")
+                .strip_prefix("name: ")?;
+            let value = w[1].trim().strip_prefix("value: ")?;
+            KNOB.is_match(name).then(|| format!("{name}={value}"))
+        })
+        .collect()
+}
+
+/// The client rollout that most plausibly started the saturation of `server` (`ns/name`): a
+/// Deployment created in the window whose spec names the server's Service, or another
+/// Deployment's newest revision in the window, in the server's namespace or changing a
+/// request-size knob. New clients first, then knob changes, then the same namespace, then the
+/// most recent.
+fn trigger<'a>(facts: &'a Facts, server: &str) -> Option<Trigger<'a>> {
     let now: jiff::Timestamp = facts.now.as_deref()?.parse().ok()?;
     let server_ns = server.split('/').next().unwrap_or_default();
+    let services = services_of(facts, server);
     facts
         .rollouts
         .iter()
@@ -73,20 +134,37 @@ fn trigger<'a>(
         .filter_map(|(key, o)| {
             let rev = o.revisions.first()?;
             let age = now.duration_since(rev.created?).as_secs();
-            if !(0..=TRIGGER_WINDOW_SECS).contains(&age) || o.revisions.len() < 2 {
+            if !(0..=TRIGGER_WINDOW_SECS).contains(&age) {
                 return None;
             }
-            let knobs: Vec<&str> = rev
-                .changes
-                .iter()
-                .map(String::as_str)
-                .filter(|c| KNOB.is_match(c))
-                .collect();
             let same_ns = key.split('/').next() == Some(server_ns);
-            (same_ns || !knobs.is_empty()).then_some((key.as_str(), rev, knobs, same_ns))
+            let described = facts.new_workloads.get(key.as_str());
+            let new_client = o.revisions.len() == 1
+                && o.omitted == 0
+                && described
+                    .is_some_and(|d| names_service(&d.lines, server_ns, &services, same_ns));
+            if o.revisions.len() < 2 && !new_client {
+                return None;
+            }
+            let knobs: Vec<String> = if new_client {
+                described.map(|d| env_knobs(&d.lines)).unwrap_or_default()
+            } else {
+                rev.changes
+                    .iter()
+                    .filter(|c| KNOB.is_match(c))
+                    .cloned()
+                    .collect()
+            };
+            let t = Trigger {
+                client: key.as_str(),
+                rev,
+                knobs,
+                new_client,
+            };
+            (new_client || same_ns || !t.knobs.is_empty()).then_some((t, same_ns))
         })
-        .max_by_key(|(_, rev, knobs, same_ns)| (!knobs.is_empty(), *same_ns, rev.created))
-        .map(|(key, rev, knobs, _)| (key, rev, knobs))
+        .max_by_key(|(t, same_ns)| (t.new_client, !t.knobs.is_empty(), *same_ns, t.rev.created))
+        .map(|(t, _)| t)
 }
 
 /// Name the client rollout that preceded the saturation in each candidate, as evidence and a
@@ -95,11 +173,13 @@ fn with_trigger(facts: &Facts, store: &mut EvidenceStore, c: &mut Candidate) {
     let Some(server) = c.workload.clone() else {
         return;
     };
-    let Some((client, rev, knobs)) = trigger(facts, &server) else {
+    let Some(t) = trigger(facts, &server) else {
         return;
     };
+    let client = t.client;
+    let rev = t.rev;
     let (ns, name) = client.split_once('/').unwrap_or(("", client));
-    let changed = if knobs.is_empty() {
+    let changed = if t.knobs.is_empty() {
         rev.changes
             .iter()
             .take(2)
@@ -107,17 +187,40 @@ fn with_trigger(facts: &Facts, store: &mut EvidenceStore, c: &mut Candidate) {
             .collect::<Vec<_>>()
             .join("; ")
     } else {
-        knobs.join("; ")
+        t.knobs.join("; ")
     };
     let changed = tools::budget::clip(&changed, 200);
     let id = store.add(
         "rollout_history",
         format!("{ns}/Deployment/{name}"),
         rev.created.map(|t| t.to_string()),
-        format!("revision {} ({}): {changed}", rev.revision, rev.created_ago),
+        if t.new_client {
+            format!(
+                "created {} ago, calls {server}'s Service: {changed}",
+                rev.created_ago
+            )
+        } else {
+            format!("revision {} ({}): {changed}", rev.revision, rev.created_ago)
+        },
     );
     if !c.evidence.contains(&id) {
         c.evidence.push(id);
+    }
+    if t.new_client {
+        c.statement.push_str(&format!(
+            " It began after Deployment {client} was created ({} ago), a new client of this server ({changed}) whose requests now take the KV cache.",
+            rev.created_ago
+        ));
+        c.next_steps.insert(
+            0,
+            step(
+                format!(
+                    "Throttle or move the new client {client}: fewer workers, a cap on its prompt size and max_tokens, off-peak scheduling or its own replica; or add KV capacity"
+                ),
+                Some(format!("{} get deployment/{name} -o yaml", kns(ns))),
+            ),
+        );
+        return;
     }
     c.statement.push_str(&format!(
         " It began after Deployment {client} rolled to revision {} ({} ago: {changed}): a client now sending more or longer requests.",

@@ -1,7 +1,7 @@
 //! `gateway_routes`: the request path through the gateway — Gateway → HTTPRoute (status,
 //! rules, timeouts, filters) → backend Service → EndpointSlices (ready or not) → pods; Ingress too.
 
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
@@ -95,7 +95,7 @@ async fn backend(
     ns: &str,
     name: &str,
     port: Option<i64>,
-    slices: &[EndpointSlice],
+    slices: Option<&[EndpointSlice]>,
 ) -> Result<Backend> {
     let svc = ctx.kube.get::<Service>(ns, name).await?;
     let mut b = Backend {
@@ -125,7 +125,8 @@ async fn backend(
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(",");
-    for sl in slices.iter().filter(|sl| {
+    let mut found = false;
+    for sl in slices.into_iter().flatten().filter(|sl| {
         sl.metadata.namespace.as_deref() == Some(ns)
             && sl
                 .metadata
@@ -135,6 +136,7 @@ async fn backend(
                 .map(String::as_str)
                 == Some(name)
     }) {
+        found = true;
         for e in &sl.endpoints {
             let ready = e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true);
             if ready {
@@ -144,6 +146,30 @@ async fn backend(
                 if let Some(t) = &e.target_ref {
                     b.not_ready_pods.push(t.name.clone().unwrap_or_default());
                 }
+            }
+        }
+    }
+    // The EndpointSlice controller gives every Service with a selector a slice, even an empty
+    // one. None at all (a snapshot taken without them, or slices we could not list): count the
+    // pods the selector matches instead, so a missing listing is not read as "no upstream".
+    if !found && !b.selector.is_empty() {
+        let lp = ListParams::default().labels(&b.selector);
+        let (pods, _) = ctx.kube.list::<Pod>(Some(ns), &lp, 1_000).await?;
+        for p in pods
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+        {
+            let ready = p
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+            if ready {
+                b.ready_endpoints += 1;
+            } else {
+                b.not_ready_endpoints += 1;
+                b.not_ready_pods
+                    .push(p.metadata.name.clone().unwrap_or_default());
             }
         }
     }
@@ -221,11 +247,18 @@ impl Tool for GatewayRoutes {
         };
         let mut not_served = Vec::new();
         let mut routes = Vec::new();
-        let (slices, _) = ctx
+        // Without slices each backend counts its pods instead (see `backend`).
+        let slices = match ctx
             .kube
             .list::<EndpointSlice>(ns, &ListParams::default(), 50_000)
             .await
-            .unwrap_or_default();
+        {
+            Ok((s, _)) => Some(s),
+            Err(e) => {
+                tracing::warn!(error = %e, "EndpointSlices could not be listed; counting pods per backend instead");
+                None
+            }
+        };
         let gateways: Vec<DynamicObject> = match ctx
             .kube
             .list_dynamic(
@@ -399,7 +432,7 @@ impl Tool for GatewayRoutes {
                     ));
                     for (bname, bns, port) in refs {
                         let bns = bns.unwrap_or_else(|| rns.clone());
-                        backends.push(backend(ctx, &bns, &bname, port, &slices).await?);
+                        backends.push(backend(ctx, &bns, &bname, port, slices.as_deref()).await?);
                     }
                 }
                 let mut route = Route {
@@ -436,7 +469,8 @@ impl Tool for GatewayRoutes {
                         svc.map(|s| s.name.clone()).unwrap_or_default()
                     ));
                     if let Some(svc) = svc {
-                        backends.push(backend(ctx, &ins, &svc.name, port, &slices).await?);
+                        backends
+                            .push(backend(ctx, &ins, &svc.name, port, slices.as_deref()).await?);
                     }
                 }
             }
