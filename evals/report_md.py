@@ -2,11 +2,18 @@
 """Render a `ktriage eval --json` report as the Markdown tables of EVALS.md.
 
     ktriage eval evals/scenarios --json /tmp/report.json
-    python3 evals/report_md.py /tmp/report.json
-"""
-import json, statistics, sys
+    python3 evals/report_md.py /tmp/report.json [--build release] [--jobs 2]
 
-r = json.load(open(sys.argv[1]))
+--build and --jobs only label the timing line: say how the report was made.
+"""
+import argparse, json, statistics
+
+ap = argparse.ArgumentParser(description="Render a ktriage eval --json report as Markdown")
+ap.add_argument("report")
+ap.add_argument("--build", default="debug", help="the build that ran the eval (label only)")
+ap.add_argument("--jobs", type=int, default=2, help="the --jobs it ran with (label only)")
+args = ap.parse_args()
+r = json.load(open(args.report))
 rows = r["rows"]
 n = len(rows)
 print(f"**{r['passed']} of {n} passed ({100 * r['passed'] / n:.0f} %)** — mode `{r['mode']}`, model {r['model']}.\n")
@@ -15,7 +22,7 @@ calls = [x["tool_calls"] for x in rows]
 toks = [x["tool_tokens"] + x["prompt_tokens"] + x["completion_tokens"] for x in rows]
 print(f"Per diagnosis (median over {n}): {statistics.median(calls):.0f} tool calls, "
       f"{statistics.median(toks):.0f} tokens of tool output read, {statistics.median(secs):.1f} s wall "
-      f"(debug build, replay startup included, 2 scenarios at a time).\n")
+      f"({args.build} build, replay startup included, {args.jobs} scenario(s) at a time).\n")
 print("| category | passed |\n|---|---|")
 for cat, (p, t) in sorted(r["by_category"].items()):
     print(f"| `{cat}` | {p}/{t} |")
