@@ -68,7 +68,8 @@ impl Default for EngineOptions {
 }
 
 impl EngineOptions {
-    /// The energy meter for this engine: RAPL when readable, else the configured estimate.
+    /// The energy meter for this engine: NVML on a CUDA device, RAPL when readable, else the
+    /// configured estimate.
     pub fn meter(&self) -> energy::Meter {
         let threads = if self.threads > 0 {
             self.threads
@@ -76,6 +77,7 @@ impl EngineOptions {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         };
         energy::Meter::detect(
+            &self.device,
             self.power_watts
                 .unwrap_or(energy::DEFAULT_WATTS_PER_THREAD * threads as f64),
         )
