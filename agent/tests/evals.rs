@@ -4,7 +4,7 @@
 use std::process::Command;
 
 /// The floor recorded in EVALS.md: a regression below it fails CI.
-const FLOOR: &str = "0.9";
+const FLOOR: &str = "0.95";
 
 #[test]
 fn rules_only_evals_meet_the_floor() {
