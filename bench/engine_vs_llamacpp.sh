@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # ktriage's in-process engine vs llama.cpp (llama-cpp-python, built here from PyPI) on the same
-# GGUF: prefill tokens/s (a 512-token prompt) and decode tokens/s (128 greedy tokens), 2
-# threads, one warm-up then RUNS runs each, medians and the ratio, in one run.
+# GGUF: prefill tokens/s (a PROMPT-token prompt, default 512) and decode tokens/s (128 greedy
+# tokens after it), 2 threads, one warm-up then RUNS runs each, medians and the ratio, in one run.
 #
 #   bench/engine_vs_llamacpp.sh                 # the default model, 3 runs
 #   RUNS=5 MODEL=/path/to/file.gguf bench/engine_vs_llamacpp.sh
+#   PROMPT=2048 bench/engine_vs_llamacpp.sh     # a long prompt, as an agent's later turns are
 #
 # Needs: .ci/install-test-deps (llama-cpp-python in target/interop/llama-venv, the model).
 # Builds ktriage in release (the shipped, portable build: no target-cpu=native).
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
+PROMPT=${PROMPT:-512}
 MODEL=${MODEL:-target/interop/cache/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 PY=target/interop/llama-venv/bin/python
 [ -f "$MODEL" ] || { echo "no model at $MODEL: run .ci/install-test-deps" >&2; exit 1; }
@@ -19,18 +21,18 @@ PY=target/interop/llama-venv/bin/python
 cargo build -q --release -p agent
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
 
-ours=$(./target/release/ktriage model bench --model "$MODEL" --threads "$THREADS" --runs "$RUNS" --json)
+ours=$(./target/release/ktriage model bench --model "$MODEL" --threads "$THREADS" --runs "$RUNS" --prompt "$PROMPT" --json)
 echo "ktriage:   $ours" >&2
-theirs=$("$PY" - "$MODEL" "$THREADS" "$RUNS" <<'PYEOF'
+theirs=$("$PY" - "$MODEL" "$THREADS" "$RUNS" "$PROMPT" <<'PYEOF'
 import json, statistics, sys, time
 import llama_cpp
-model, threads, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-llm = llama_cpp.Llama(model_path=model, n_ctx=1024, n_threads=threads, n_batch=512, verbose=False)
-prompt = [1000 + (i % 500) for i in range(512)]
+model, threads, runs, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+llm = llama_cpp.Llama(model_path=model, n_ctx=n + 256, n_threads=threads, n_batch=512, verbose=False)
+prompt = [1000 + (i % 500) for i in range(n)]
 pre, dec = [], []
 for r in range(runs + 1):
     llm.reset()
-    t = time.perf_counter(); llm.eval(prompt); p = 512 / (time.perf_counter() - t)
+    t = time.perf_counter(); llm.eval(prompt); p = n / (time.perf_counter() - t)
     t = time.perf_counter()
     for i in range(128):
         llm.eval([1000 + i])
