@@ -51,6 +51,7 @@ pub fn exp_fast(x: f32) -> f32 {
     p * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
+#[inline(always)]
 fn sum(xs: &[f32]) -> f32 {
     let mut acc = [0f32; LANES];
     let mut c = xs.chunks_exact(LANES);
@@ -62,6 +63,7 @@ fn sum(xs: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + c.remainder().iter().sum::<f32>()
 }
 
+#[inline(always)]
 fn max(xs: &[f32]) -> f32 {
     let mut acc = [f32::NEG_INFINITY; LANES];
     let mut c = xs.chunks_exact(LANES);
@@ -78,6 +80,7 @@ fn max(xs: &[f32]) -> f32 {
 }
 
 /// Softmax in place over the first `visible` values of `row`; the rest become 0.
+#[inline(always)]
 fn softmax_prefix(row: &mut [f32], visible: usize) {
     let (vis, hidden) = row.split_at_mut(visible.min(row.len()));
     hidden.fill(0.0);
@@ -89,19 +92,6 @@ fn softmax_prefix(row: &mut [f32], visible: usize) {
     for x in vis.iter_mut() {
         *x *= inv;
     }
-}
-
-/// Causal softmax of prefill attention scores, in place. `att` holds rows of `total` scores;
-/// row `r` belongs to the query at position `pos + r % seq` (rows are `[head][seq]`, heads of
-/// `seq` rows each), which sees columns `0..=pos + r % seq`. Later columns get weight 0, so no
-/// mask tensor is built, added or exponentiated.
-pub fn causal_softmax(att: &mut [f32], total: usize, seq: usize, pos: usize) {
-    if total == 0 || seq == 0 {
-        return;
-    }
-    att.par_chunks_mut(total)
-        .enumerate()
-        .for_each(|(r, row)| softmax_prefix(row, pos + r % seq + 1));
 }
 
 /// The shape of a KV cache laid out `[n_kv][capacity][head_dim]`, valid for `len` positions.
@@ -232,6 +222,312 @@ pub fn attend_one(q: &[f32], k: &[f32], v: &[f32], shape: CacheShape, scale: f32
     out
 }
 
+/// Query positions one task of [`attend_prefill`] covers (for every query head of its group):
+/// its scores, `group × PREFILL_ROWS × positions`, stay in a core's cache.
+const PREFILL_ROWS: usize = 8;
+/// Keys scored at once: one AVX register of scores per query row.
+const KEYS: usize = 8;
+/// Output values a row accumulates in registers across the positions (eight AVX registers).
+const VALUE_TILE: usize = 64;
+
+/// Causal attention of a prefill chunk: `seq` query rows at positions `pos..pos + seq` over
+/// the cache's first `shape.len == pos + seq` positions. `q` is `[n_head][seq][head_dim]` and
+/// so is the result; query heads share KV heads in consecutive groups (as in [`attend_one`]).
+///
+/// Fused, so the `rows × positions` scores of a whole chunk are never materialised: each task
+/// takes one KV head and [`PREFILL_ROWS`] positions, scores its rows against keys transposed
+/// once per KV head (eight keys per register, no horizontal sums), applies the causal softmax
+/// and sums the values, with the scores of only its own rows in memory. Future keys are
+/// neither scored nor summed.
+pub fn attend_prefill(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    shape: CacheShape,
+    seq: usize,
+    pos: usize,
+    scale: f32,
+) -> Vec<f32> {
+    prefill(q, k, v, shape, seq, pos, scale, true)
+}
+
+/// [`attend_prefill`], with the SIMD path only where `simd` allows it (tests compare both).
+#[allow(clippy::too_many_arguments)]
+fn prefill(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    shape: CacheShape,
+    seq: usize,
+    pos: usize,
+    scale: f32,
+    simd: bool,
+) -> Vec<f32> {
+    let CacheShape {
+        n_head,
+        n_kv,
+        head_dim: hd,
+        capacity,
+        len,
+    } = shape;
+    let n_kv = n_kv.max(1);
+    let group = (n_head / n_kv).max(1);
+    debug_assert_eq!(len, pos + seq);
+    // Keys transposed per KV head in tiles of KEYS positions, `[position / KEYS][d][KEYS]`
+    // (padded to whole tiles), so scoring one tile reads one contiguous run of memory.
+    let padded = len.div_ceil(KEYS) * KEYS;
+    let kt: Vec<Vec<f32>> = (0..n_kv)
+        .into_par_iter()
+        .map(|kv| {
+            let mut t = vec![0f32; hd * padded];
+            let base = kv * capacity * hd;
+            for j in 0..len {
+                let row = &k[base + j * hd..base + (j + 1) * hd];
+                let tile = (j / KEYS) * hd * KEYS + j % KEYS;
+                for (d, x) in row.iter().enumerate() {
+                    t[tile + d * KEYS] = *x;
+                }
+            }
+            t
+        })
+        .collect();
+    let blocks = seq.div_ceil(PREFILL_ROWS);
+    let parts: Vec<(usize, usize, Vec<f32>)> = (0..n_kv * blocks)
+        .into_par_iter()
+        .map(|task| {
+            let (kv, b) = (task / blocks, task % blocks);
+            let i0 = b * PREFILL_ROWS;
+            let i1 = (i0 + PREFILL_ROWS).min(seq);
+            let t = PrefillTask {
+                q: &q[kv * group * seq * hd..(kv + 1) * group * seq * hd],
+                kt: &kt[kv],
+                v: &v[kv * capacity * hd..kv * capacity * hd + len * hd],
+                hd,
+                group,
+                seq,
+                pos,
+                rows: i0..i1,
+                scale,
+            };
+            #[cfg(target_arch = "x86_64")]
+            if let Some(v3) = pulp::x86::V3::try_new().filter(|_| simd) {
+                return (kv, i0, v3.vectorize(PrefillFma(t, v3)));
+            }
+            let _ = simd;
+            (kv, i0, t.run(None))
+        })
+        .collect();
+    let mut out = vec![0f32; n_head * seq * hd];
+    for (kv, i0, part) in parts {
+        let n = part.len() / (group * hd);
+        for g in 0..group {
+            for r in 0..n {
+                let src = &part[(g * n + r) * hd..(g * n + r + 1) * hd];
+                let dst = ((kv * group + g) * seq + i0 + r) * hd;
+                out[dst..dst + hd].copy_from_slice(src);
+            }
+        }
+    }
+    out
+}
+
+/// One task of [`attend_prefill`]: KV head's queries `q` (`[group][seq][hd]`), its keys in
+/// transposed tiles `kt` (`[positions / KEYS][hd][KEYS]`, padded) and values `v` (`[position][hd]`), for
+/// query positions `rows`.
+struct PrefillTask<'a> {
+    q: &'a [f32],
+    kt: &'a [f32],
+    v: &'a [f32],
+    hd: usize,
+    group: usize,
+    seq: usize,
+    pos: usize,
+    rows: std::ops::Range<usize>,
+    scale: f32,
+}
+
+/// A task run where AVX2 and FMA are enabled (`V3::vectorize`).
+#[cfg(target_arch = "x86_64")]
+struct PrefillFma<'a>(PrefillTask<'a>, pulp::x86::V3);
+
+#[cfg(target_arch = "x86_64")]
+impl pulp::NullaryFnOnce for PrefillFma<'_> {
+    type Output = Vec<f32>;
+
+    #[inline(always)]
+    fn call(self) -> Vec<f32> {
+        self.0.run(Some(self.1))
+    }
+}
+
+/// The SIMD level a prefill task runs with: AVX2 and FMA, or none (plain Rust).
+#[cfg(target_arch = "x86_64")]
+type Simd = Option<pulp::x86::V3>;
+#[cfg(not(target_arch = "x86_64"))]
+type Simd = Option<std::convert::Infallible>;
+
+/// Scores (unscaled) of query row `qr` against one tile of KEYS transposed keys
+/// (`[hd][KEYS]`).
+#[inline(always)]
+fn score_tile(simd: Simd, qr: &[f32], tile: &[f32]) -> [f32; KEYS] {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(s) = simd {
+        return attn_v3::score_tile(s, qr, tile);
+    }
+    let _ = simd;
+    let mut acc = [0f32; KEYS];
+    for (d, &qd) in qr.iter().enumerate() {
+        let kd = &tile[d * KEYS..(d + 1) * KEYS];
+        for l in 0..KEYS {
+            acc[l] += qd * kd[l];
+        }
+    }
+    acc
+}
+
+/// `Σ_j w[j] · v[j][d0..d0 + VALUE_TILE]` over the rows of `v` (`[position][hd]`).
+#[inline(always)]
+fn values_tile(simd: Simd, w: &[f32], v: &[f32], hd: usize, d0: usize) -> [f32; VALUE_TILE] {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(s) = simd {
+        return attn_v3::values_tile(s, w, v, hd, d0);
+    }
+    let _ = simd;
+    let mut acc = [0f32; VALUE_TILE];
+    for (j, &wj) in w.iter().enumerate() {
+        let vr = &v[j * hd + d0..j * hd + d0 + VALUE_TILE];
+        for t in 0..VALUE_TILE {
+            acc[t] += wj * vr[t];
+        }
+    }
+    acc
+}
+
+#[cfg(target_arch = "x86_64")]
+mod attn_v3 {
+    //! AVX2 + FMA microkernels of the prefill attention; `#[inline(always)]` so they compile
+    //! inside `V3::vectorize`, where those features are enabled.
+
+    use core::arch::x86_64::__m256;
+    use pulp::x86::V3;
+
+    use super::{KEYS, VALUE_TILE};
+
+    #[inline(always)]
+    fn load(x: &[f32]) -> __m256 {
+        let a: [f32; 8] = x[..8].try_into().unwrap_or([0.0; 8]);
+        pulp::cast(a)
+    }
+
+    /// Four accumulator chains over `d`, eight keys per register.
+    #[inline(always)]
+    pub(super) fn score_tile(s: V3, qr: &[f32], tile: &[f32]) -> [f32; KEYS] {
+        let mut acc = [s.avx._mm256_setzero_ps(); 4];
+        let mut quads = qr.chunks_exact(4);
+        let mut d = 0;
+        for q4 in &mut quads {
+            for c in 0..4 {
+                acc[c] = s.fma._mm256_fmadd_ps(
+                    s.avx._mm256_set1_ps(q4[c]),
+                    load(&tile[(d + c) * KEYS..]),
+                    acc[c],
+                );
+            }
+            d += 4;
+        }
+        for (c, &qd) in quads.remainder().iter().enumerate() {
+            acc[0] = s.fma._mm256_fmadd_ps(
+                s.avx._mm256_set1_ps(qd),
+                load(&tile[(d + c) * KEYS..]),
+                acc[0],
+            );
+        }
+        let sum = s.avx._mm256_add_ps(
+            s.avx._mm256_add_ps(acc[0], acc[1]),
+            s.avx._mm256_add_ps(acc[2], acc[3]),
+        );
+        pulp::cast(sum)
+    }
+
+    /// Eight registers of output values, one weighted value row added per position.
+    #[inline(always)]
+    pub(super) fn values_tile(
+        s: V3,
+        w: &[f32],
+        v: &[f32],
+        hd: usize,
+        d0: usize,
+    ) -> [f32; VALUE_TILE] {
+        let mut acc = [s.avx._mm256_setzero_ps(); VALUE_TILE / 8];
+        for (j, &wj) in w.iter().enumerate() {
+            let b = s.avx._mm256_set1_ps(wj);
+            let row = &v[j * hd + d0..j * hd + d0 + VALUE_TILE];
+            for (t, a) in acc.iter_mut().enumerate() {
+                *a = s.fma._mm256_fmadd_ps(b, load(&row[8 * t..]), *a);
+            }
+        }
+        pulp::cast(acc)
+    }
+}
+
+impl PrefillTask<'_> {
+    /// Attention of this task's rows, `[group][rows][hd]`.
+    #[inline(always)]
+    fn run(self, simd: Simd) -> Vec<f32> {
+        let Self {
+            q,
+            kt,
+            v,
+            hd,
+            group,
+            seq,
+            pos,
+            rows,
+            scale,
+        } = self;
+        let n = rows.len();
+        let visible = |r: usize| pos + rows.start + r % n + 1;
+        // Keys the last row sees; every row's scores are laid out this wide.
+        let width = pos + rows.end;
+        let mut scores = vec![0f32; group * n * width];
+        for r in 0..group * n {
+            let (g, i) = (r / n, rows.start + r % n);
+            let qr = &q[(g * seq + i) * hd..(g * seq + i + 1) * hd];
+            let vis = visible(r);
+            let out = &mut scores[r * width..(r + 1) * width];
+            for j0 in (0..vis).step_by(KEYS) {
+                let tile = &kt[j0 * hd..(j0 + KEYS) * hd];
+                let sc = score_tile(simd, qr, tile);
+                let m = KEYS.min(width - j0);
+                for l in 0..m {
+                    out[j0 + l] = sc[l] * scale;
+                }
+            }
+            softmax_prefix(out, vis);
+        }
+        let mut y = vec![0f32; group * n * hd];
+        for r in 0..group * n {
+            let o = &mut y[r * hd..(r + 1) * hd];
+            let w = &scores[r * width..r * width + visible(r)];
+            // The output row in registers, VALUE_TILE values at a time, across all positions.
+            let mut tiles = o.chunks_exact_mut(VALUE_TILE);
+            let mut d0 = 0;
+            for tile in &mut tiles {
+                tile.copy_from_slice(&values_tile(simd, w, v, hd, d0));
+                d0 += VALUE_TILE;
+            }
+            let rest = tiles.into_remainder();
+            for (j, &wj) in w.iter().enumerate() {
+                let vr = &v[j * hd + d0..(j + 1) * hd];
+                for (x, &e) in rest.iter_mut().zip(vr) {
+                    *x += wj * e;
+                }
+            }
+        }
+        y
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +566,51 @@ mod tests {
     }
 
     #[test]
+    fn prefill_matches_the_textbook_attention_row_by_row() {
+        // 9 query heads on 3 KV heads, 21 new rows after 14 cached positions, in a cache with
+        // spare capacity; row i sees positions 0..=14 + i.
+        let (n_head, n_kv, hd, capacity, pos, seq) = (9, 3, 64, 40, 14, 21);
+        let fill = |n: usize, seed: f32| -> Vec<f32> {
+            (0..n)
+                .map(|i| ((i as f32 * 0.37 + seed).sin()) * 0.5)
+                .collect()
+        };
+        let q = fill(n_head * seq * hd, 1.0);
+        let k = fill(n_kv * capacity * hd, 2.0);
+        let v = fill(n_kv * capacity * hd, 3.0);
+        let shape = CacheShape {
+            n_head,
+            n_kv,
+            head_dim: hd,
+            capacity,
+            len: pos + seq,
+        };
+        let got = attend_prefill(&q, &k, &v, shape, seq, pos, 0.125);
+        let plain = prefill(&q, &k, &v, shape, seq, pos, 0.125, false);
+        for (a, b) in got.iter().zip(&plain) {
+            assert!((a - b).abs() < 1e-5, "SIMD {a} vs plain {b}");
+        }
+        for i in 0..seq {
+            // Row i alone, as one query over the first pos + i + 1 positions.
+            let qi: Vec<f32> = (0..n_head)
+                .flat_map(|h| q[(h * seq + i) * hd..(h * seq + i + 1) * hd].to_vec())
+                .collect();
+            let s = CacheShape {
+                len: pos + i + 1,
+                ..shape
+            };
+            let want = reference(&qi, &k, &v, s, 0.125);
+            for h in 0..n_head {
+                for d in 0..hd {
+                    let a = got[(h * seq + i) * hd + d];
+                    let b = want[h * hd + d];
+                    assert!((a - b).abs() < 1e-4, "row {i} head {h} dim {d}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn exp_fast_matches_libm() {
         let mut x = -90.0f32;
         while x < 88.0 {
@@ -281,28 +622,6 @@ mod tests {
             x += 0.0137;
         }
         assert_eq!(exp_fast(0.0), 1.0);
-    }
-
-    #[test]
-    fn causal_softmax_sees_only_the_past() {
-        // Two heads of three query rows at positions 2, 3, 4 over 5 columns.
-        let (seq, pos, total) = (3, 2, 5);
-        let mut att: Vec<f32> = (0..2 * seq * total)
-            .map(|i| (i as f32 * 0.7).sin())
-            .collect();
-        let orig = att.clone();
-        causal_softmax(&mut att, total, seq, pos);
-        for r in 0..2 * seq {
-            let row = &att[r * total..(r + 1) * total];
-            let visible = pos + r % seq + 1;
-            assert!(row[visible..].iter().all(|x| *x == 0.0), "row {r}: {row:?}");
-            let o = &orig[r * total..r * total + visible];
-            let m = o.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let z: f32 = o.iter().map(|x| (x - m).exp()).sum();
-            for (a, x) in row.iter().zip(o) {
-                assert!((a - (x - m).exp() / z).abs() < 1e-6);
-            }
-        }
     }
 
     #[test]

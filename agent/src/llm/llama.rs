@@ -3,7 +3,9 @@
 //! prefix with the last one prefills only what changed, and the cache grows in chunks up to a
 //! fixed context (bounded memory).
 //!
-//! Grouped-query attention is computed without copying K/V per head: the query heads that share
+//! Grouped-query attention is computed without copying K/V per head. On the CPU it runs in
+//! [`kernels`]: one kernel for a decode row, one fused kernel for a prefill chunk (its scores
+//! never materialised); elsewhere, and on Gemma 3's windowed layers, the query heads that share
 //! a KV head are folded into the row dimension of one matmul.
 
 use std::sync::Arc;
@@ -296,35 +298,35 @@ fn decode_attention(
     Tensor::from_vec(y, (1, 1, shape.n_head * shape.head_dim), &Device::Cpu)
 }
 
-/// Causal softmax of a prefill chunk's scores (`[.., heads * seq, total]`, contiguous) on the
-/// CPU through [`kernels::causal_softmax`]: no mask tensor, and the future columns are never
-/// exponentiated.
-struct CausalSoftmax {
+/// Causal attention of a prefill chunk (`q`: `[1, n_head, seq, head_dim]`) over a CPU cache,
+/// through [`kernels::attend_prefill`]; returns `[1, seq, n_head * head_dim]`.
+fn prefill_attention(
+    q: &Tensor,
+    kc: &Tensor,
+    vc: &Tensor,
+    shape: kernels::CacheShape,
     seq: usize,
     pos: usize,
-}
-
-impl candle_core::CustomOp1 for CausalSoftmax {
-    fn name(&self) -> &'static str {
-        "causal-softmax"
-    }
-
-    fn cpu_fwd(
-        &self,
-        storage: &candle_core::CpuStorage,
-        layout: &candle_core::Layout,
-    ) -> Res<(candle_core::CpuStorage, candle_core::Shape)> {
-        let candle_core::CpuStorage::F32(data) = storage else {
-            candle_core::bail!("causal softmax takes f32 scores");
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("causal softmax takes contiguous scores");
-        };
-        let total = layout.dims().last().copied().unwrap_or(0);
-        let mut out = data[start..end].to_vec();
-        kernels::causal_softmax(&mut out, total, self.seq, self.pos);
-        Ok((candle_core::CpuStorage::F32(out), layout.shape().clone()))
-    }
+    scale: f32,
+) -> Res<Tensor> {
+    let q: Vec<f32> = q.contiguous()?.flatten_all()?.to_vec1()?;
+    let (ks, _) = kc.storage_and_layout();
+    let (vs, _) = vc.storage_and_layout();
+    let (candle_core::Storage::Cpu(k), candle_core::Storage::Cpu(v)) = (&*ks, &*vs) else {
+        candle_core::bail!("prefill attention needs a CPU cache");
+    };
+    let y = kernels::attend_prefill(
+        &q,
+        k.as_slice::<f32>()?,
+        v.as_slice::<f32>()?,
+        shape,
+        seq,
+        pos,
+        scale,
+    );
+    Tensor::from_vec(y, (1, shape.n_head, seq, shape.head_dim), &Device::Cpu)?
+        .transpose(1, 2)?
+        .reshape((1, seq, shape.n_head * shape.head_dim))
 }
 
 impl Llama {
@@ -649,10 +651,15 @@ impl Llama {
             // Whether the sliding window hides any key from this call's rows; if not, the fast
             // causal paths apply.
             let windowed = l.window.is_some_and(|w| total > w);
-            if seq == 1 && cpu && !windowed {
-                // One new row: a direct kernel over the cache (candle's batched matmuls pay
-                // per-call packing that dominates at this shape).
-                let y = decode_attention(&q, kc, vc, shape, scale as f32)?;
+            if cpu && !windowed {
+                // Direct kernels over the cache: one new row (candle's batched matmuls pay
+                // per-call packing that dominates at this shape), or a prefill chunk fused so
+                // its rows × positions scores are never materialised.
+                let y = if seq == 1 {
+                    decode_attention(&q, kc, vc, shape, scale as f32)?
+                } else {
+                    prefill_attention(&q, kc, vc, shape, seq, pos, scale as f32)?
+                };
                 x = l.feed_forward(&x, &y, gelu)?;
                 continue;
             }
@@ -680,7 +687,6 @@ impl Llama {
                     let m = Tensor::from_vec(m, (group * seq, total), &self.device)?;
                     candle_nn::ops::softmax_last_dim(&att.broadcast_add(&m)?)?
                 }
-                _ if cpu => att.apply_op1_no_bwd(&CausalSoftmax { seq, pos })?,
                 (Some(m), _) => candle_nn::ops::softmax_last_dim(&att.broadcast_add(m)?)?,
                 (None, _) => candle_nn::ops::softmax_last_dim(&att)?,
             };
