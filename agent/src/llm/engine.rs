@@ -581,12 +581,9 @@ impl Engine {
         self.backbone.truncate(0, usize::MAX);
         let inf = |e: candle_core::Error| ModelError::Inference(e.to_string());
         let t0 = Instant::now();
-        let mut logits = self
-            .backbone
-            .forward(&prompt, 0, &self.device)
-            .map_err(inf)?;
+        // In chunks, as a real prompt is prefilled.
+        let (mut logits, _) = self.prefill(&prompt, &mut |_| {}, &AtomicBool::new(false))?;
         let prefill = prompt_len as f64 / t0.elapsed().as_secs_f64();
-        self.cached = prompt;
         let t1 = Instant::now();
         for _ in 0..decode {
             let tok = logits
