@@ -1,7 +1,8 @@
 //! Gathering the facts of an incident, only through MCP tools: the overview, then the
 //! namespaces in scope (pods, workloads, events), then the problem pods (describe, logs of the
-//! crashed and the current instance), rollouts, routes, nodes and the objects analyzers need.
-//! Every tool error becomes a gap in the diagnosis, never a crash.
+//! crashed and the current instance), rollouts, routes, nodes and the objects analyzers need,
+//! and the Deployments created in the last 90 minutes outside the scope (a new client of a
+//! shared server lives in another team's namespace). Every tool error becomes a gap in the diagnosis, never a crash.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,7 +27,7 @@ const MAX_PROBLEM_PODS: usize = 10;
 const MAX_OTHER_POD_LOGS: usize = 24;
 const MAX_ROLLOUTS: usize = 10;
 /// How recent a Deployment outside the scope must be to be read as a possible new client.
-pub const NEW_WORKLOAD_MINUTES: u64 = 90;
+const NEW_WORKLOAD_MINUTES: u64 = 90;
 const MAX_NEW_WORKLOADS: usize = 3;
 
 /// What kind of incident the question is about.
