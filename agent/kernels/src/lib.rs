@@ -104,6 +104,14 @@ pub struct CacheShape {
     pub len: usize,
 }
 
+impl CacheShape {
+    /// KV heads (at least one) and the query heads sharing each.
+    fn groups(&self) -> (usize, usize) {
+        let n_kv = self.n_kv.max(1);
+        (n_kv, (self.n_head / n_kv).max(1))
+    }
+}
+
 /// Positions one task of [`attend_one`] covers at least: below this, splitting a KV head's
 /// positions across threads costs more than it saves.
 const SPLIT_MIN: usize = 256;
@@ -169,13 +177,12 @@ fn attend_part(
 pub fn attend_one(q: &[f32], k: &[f32], v: &[f32], shape: CacheShape, scale: f32) -> Vec<f32> {
     let CacheShape {
         n_head,
-        n_kv,
         head_dim: hd,
         capacity,
         len,
+        ..
     } = shape;
-    let n_kv = n_kv.max(1);
-    let group = (n_head / n_kv).max(1);
+    let (n_kv, group) = shape.groups();
     let threads = rayon::current_num_threads().max(1);
     // Enough tasks for every thread, none shorter than SPLIT_MIN positions.
     let parts = (2 * threads)
@@ -265,13 +272,12 @@ fn prefill(
 ) -> Vec<f32> {
     let CacheShape {
         n_head,
-        n_kv,
         head_dim: hd,
         capacity,
         len,
+        ..
     } = shape;
-    let n_kv = n_kv.max(1);
-    let group = (n_head / n_kv).max(1);
+    let (n_kv, group) = shape.groups();
     debug_assert_eq!(len, pos + seq);
     // Keys transposed per KV head in tiles of KEYS positions, `[position / KEYS][d][KEYS]`
     // (padded to whole tiles), so scoring one tile reads one contiguous run of memory.
