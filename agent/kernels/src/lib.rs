@@ -10,6 +10,7 @@ use rayon::prelude::*;
 /// Lanes of the accumulators (one AVX register of f32).
 const LANES: usize = 8;
 
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; LANES];
     let mut ca = a.chunks_exact(LANES);
@@ -26,6 +27,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+#[inline(always)]
 fn axpy(out: &mut [f32], p: f32, v: &[f32]) {
     for (o, x) in out.iter_mut().zip(v) {
         *o += p * x;
@@ -127,6 +129,7 @@ struct Partial {
 /// Attention of the query heads `qs` (`[group][head_dim]`, sharing one KV head) over positions
 /// `range` of that head's keys `k` and values `v` (`[position][head_dim]`). Each key and value
 /// row is read once for the whole group.
+#[inline(always)]
 fn attend_part(
     qs: &[f32],
     k: &[f32],
@@ -169,6 +172,28 @@ fn attend_part(
     }
 }
 
+/// [`attend_part`] as `V3::vectorize` takes it, so it compiles with AVX2 and FMA enabled (a
+/// closure might not be inlined into the function that enables them; this `call` is).
+#[cfg(target_arch = "x86_64")]
+struct PartFma<'a> {
+    qs: &'a [f32],
+    k: &'a [f32],
+    v: &'a [f32],
+    hd: usize,
+    range: std::ops::Range<usize>,
+    scale: f32,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl pulp::NullaryFnOnce for PartFma<'_> {
+    type Output = Partial;
+
+    #[inline(always)]
+    fn call(self) -> Partial {
+        attend_part(self.qs, self.k, self.v, self.hd, self.range, self.scale)
+    }
+}
+
 /// Causal attention of one new query row (all heads) over the cache: `q` is
 /// `[n_head][head_dim]`, the result too. Query heads share KV heads in consecutive groups
 /// (head `h` reads KV head `h / (n_head / n_kv)`), as Llama-family GQA does. Each KV row is
@@ -204,6 +229,19 @@ pub fn attend_one(q: &[f32], k: &[f32], v: &[f32], shape: CacheShape, scale: f32
             let kh = &k[base..base + len * hd];
             let vh = &v[base..base + len * hd];
             let qs = &q[kv * group * hd..(kv + 1) * group * hd];
+            #[cfg(target_arch = "x86_64")]
+            if let Some(v3) = pulp::x86::V3::try_new() {
+                // The same code, compiled where AVX2 and FMA are enabled.
+                let part = PartFma {
+                    qs,
+                    k: kh,
+                    v: vh,
+                    hd,
+                    range,
+                    scale,
+                };
+                return (kv, v3.vectorize(part));
+            }
             (kv, attend_part(qs, kh, vh, hd, range, scale))
         })
         .collect();
