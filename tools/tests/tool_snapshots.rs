@@ -73,3 +73,63 @@ fn tools_list_contract() {
     }
     insta::assert_json_snapshot!("tools_list", list);
 }
+
+/// A cluster (or a snapshot) without EndpointSlices: `gateway_routes` counts the pods each
+/// backend's selector matches, so it gives the verdict the slices gave, not "no upstream".
+#[tokio::test]
+async fn gateway_routes_without_endpoint_slices_counts_the_selected_pods() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&common::demo(), dir.path());
+    let file = dir.path().join("cluster/llm-serving.yaml");
+    let mut list: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&file).expect("read")).expect("yaml");
+    let items = list["items"].as_sequence_mut().expect("a List");
+    let before = items.len();
+    items.retain(|o| o["kind"].as_str() != Some("EndpointSlice"));
+    assert!(
+        items.len() < before,
+        "the demo has an EndpointSlice to remove"
+    );
+    std::fs::write(&file, serde_yaml::to_string(&list).expect("yaml")).expect("write");
+
+    let with = common::start(&common::demo()).await;
+    let without = common::start(dir.path()).await;
+    let args = json!({"namespace": "llm-serving"});
+    let a = call(&with.ctx, "gateway_routes", args.clone())
+        .await
+        .expect("with slices");
+    let b = call(&without.ctx, "gateway_routes", args)
+        .await
+        .expect("without slices");
+    // The backend line, its not-ready pods in a stable order (slices and pod lists order
+    // them differently).
+    let backend = |text: &str| -> String {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("backend "))
+            .expect("a backend line");
+        let (head, pods) = line.split_once(" [").unwrap_or((line, ""));
+        let mut pods: Vec<&str> = pods.trim_end_matches(']').split(", ").collect();
+        pods.sort_unstable();
+        format!("{head} {pods:?}")
+    };
+    assert!(
+        backend(&a.text).contains("endpoints ready 0 not ready 2"),
+        "{}",
+        a.text
+    );
+    assert_eq!(backend(&a.text), backend(&b.text), "{}", b.text);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
