@@ -2,6 +2,8 @@
 //! `.ci/install-test-deps` through `ktriage model fetch`), checked against llama.cpp's own
 //! answers (fixtures/smollm2-reference.json, written by bench/tokenizer_reference.py).
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -27,24 +29,11 @@ fn model_path() -> PathBuf {
 }
 
 fn opts(weights: WeightFormat) -> EngineOptions {
-    EngineOptions {
-        threads: 2,
-        context: 2048,
-        weights,
-        ..EngineOptions::default()
-    }
+    common::opts(weights, 2048)
 }
 
 fn reference() -> Value {
     serde_json::from_str(include_str!("fixtures/smollm2-reference.json")).expect("fixture")
-}
-
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("id") as u32)
-        .collect()
 }
 
 #[test]
@@ -54,7 +43,7 @@ fn tokenizer_matches_llama_cpp_on_the_corpus() {
     let mut bad = Vec::new();
     for case in r["corpus"].as_array().expect("corpus") {
         let text = case["text"].as_str().expect("text");
-        let want = ids(&case["ids"]);
+        let want = common::ids(&case["ids"]);
         let got = if case["special"].as_bool().unwrap_or(false) {
             e.tokenizer.encode_with_specials(text)
         } else {
@@ -89,11 +78,14 @@ fn chat_template_and_greedy_ids_match_llama_cpp() {
     let prompt = e.prompt_tokens(&msgs).expect("renders");
     assert_eq!(
         prompt,
-        ids(&chat["prompt_ids"]),
+        common::ids(&chat["prompt_ids"]),
         "prompt ids differ from llama.cpp"
     );
     // With the weights as stored, the first 16 greedy ids are llama.cpp's.
-    let want: Vec<u32> = ids(&chat["greedy_ids"]).into_iter().take(16).collect();
+    let want: Vec<u32> = common::ids(&chat["greedy_ids"])
+        .into_iter()
+        .take(16)
+        .collect();
     let got = e.greedy_ids(&prompt, 16).expect("generates");
     assert_eq!(
         got, want,
@@ -127,8 +119,11 @@ fn chat_template_and_greedy_ids_match_llama_cpp() {
 fn cuda_generates_llama_cpp_s_first_ids() {
     let r = reference();
     let chat = &r["chat"];
-    let prompt = ids(&chat["prompt_ids"]);
-    let want: Vec<u32> = ids(&chat["greedy_ids"]).into_iter().take(16).collect();
+    let prompt = common::ids(&chat["prompt_ids"]);
+    let want: Vec<u32> = common::ids(&chat["greedy_ids"])
+        .into_iter()
+        .take(16)
+        .collect();
     let on_gpu = EngineOptions {
         device: "cuda".into(),
         ..opts(WeightFormat::AsStored)

@@ -6,6 +6,8 @@
 //! those exact files: their sha256, prompt ids, 16 greedy ids with the top-1/top-2 logit margin
 //! of each step, and a tokenizer corpus.
 
+mod common;
+
 use std::path::PathBuf;
 
 use agent::llm::engine::Engine;
@@ -50,21 +52,8 @@ fn model(r: &Value, file: &str) -> (PathBuf, Value) {
     (path, m)
 }
 
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("id") as u32)
-        .collect()
-}
-
 fn opts(weights: WeightFormat) -> EngineOptions {
-    EngineOptions {
-        threads: 2,
-        context: 256,
-        weights,
-        ..EngineOptions::default()
-    }
+    common::opts(weights, 256)
 }
 
 /// The prompt tokenizes as llama.cpp tokenizes it, and greedy decoding gives llama.cpp's ids for
@@ -87,10 +76,10 @@ fn greedy_matches(file: &str, formats: &[WeightFormat], leading: usize) {
         );
         assert_eq!(
             prompt,
-            ids(&m["prompt_ids"]),
+            common::ids(&m["prompt_ids"]),
             "{file}: prompt ids differ from llama.cpp"
         );
-        let want = ids(&m["greedy_ids"]);
+        let want = common::ids(&m["greedy_ids"]);
         let got = e.greedy_ids(&prompt, want.len()).expect("generates");
         let same = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
         assert!(
@@ -153,17 +142,17 @@ fn tokenizers_match_llama_cpp() {
         for case in corpus {
             let text = case["text"].as_str().expect("text");
             let plain = e.tokenizer.encode(text);
-            if plain != ids(&case["ids"]) {
+            if plain != common::ids(&case["ids"]) {
                 bad.push(format!(
                     "{file} {text:?}: got {plain:?}, llama.cpp {:?}",
-                    ids(&case["ids"])
+                    common::ids(&case["ids"])
                 ));
             }
             let special = e.tokenizer.encode_with_specials(text);
-            if special != ids(&case["ids_special"]) {
+            if special != common::ids(&case["ids_special"]) {
                 bad.push(format!(
                     "{file} {text:?} (specials parsed): got {special:?}, llama.cpp {:?}",
-                    ids(&case["ids_special"])
+                    common::ids(&case["ids_special"])
                 ));
             }
             // SentencePiece vocabularies that add a space prefix decode it back.
@@ -193,7 +182,7 @@ fn short_inputs_give_llama_cpp_s_logits() {
             let mut llama =
                 Llama::from_gguf(&ct, &mut f, &Device::Cpu, format, 256).expect("loads");
             for case in m["short"].as_array().expect("short") {
-                let input = ids(&case["ids"]);
+                let input = common::ids(&case["ids"]);
                 llama.truncate(0);
                 let logits: Vec<f32> = llama
                     .forward(&input)
