@@ -5,6 +5,7 @@ streamable HTTP, both reading the same replayed snapshot through the same kubeco
     python3 bench/mcp_peer.py [--pods 2000] [--events 10000] [--namespaces 20] [--rounds 3]
         [--duration 6] [--concurrency 1,16] [--soak-sessions 200] [--soak-seconds 30]
         [--soak-mix ns_pods,all_pods,get_pod,logs,events] [--soak-only]
+        [--calls ns_pods,all_pods,get_pod,logs,events]
         [--peer-version 0.0.67] [--ktriage target/release/ktriage] [--build] [--quickack]
         [--json OUT.json] [--keep]
 
@@ -458,6 +459,8 @@ def main():
     ap.add_argument("--soak-seconds", type=float, default=30.0)
     ap.add_argument("--soak-mix", default="ns_pods,all_pods,get_pod,logs,events",
                     help="calls the soak rotates over")
+    ap.add_argument("--calls", default="ns_pods,all_pods,get_pod,logs,events",
+                    help="the calls measured in the load rounds (all by default)")
     ap.add_argument("--soak-only", action="store_true",
                     help="skip the peer and the comparison; only the ktriage soak")
     ap.add_argument("--peer-version", default="0.0.67", help="npm version, or 'latest'")
@@ -547,6 +550,10 @@ def main():
         if unknown:
             sys.exit(f"--soak-mix: unknown calls {unknown}; known: {', '.join(calls)}")
         mix = [calls[k][0] for k in mix_keys]
+        load_keys = [k for k in a.calls.split(",") if k]
+        unknown = [k for k in load_keys if k not in calls]
+        if unknown:
+            sys.exit(f"--calls: unknown calls {unknown}; known: {', '.join(calls)}")
         rv = subprocess.run([a.ktriage, "--version"], capture_output=True, text=True).stdout
         cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
                     if ln.startswith("model name")), "?")
@@ -624,7 +631,7 @@ def main():
         names = list(servers)
         for r in range(a.rounds):
             order = names[r % len(names):] + names[:r % len(names)]
-            for key in calls:
+            for key in load_keys:
                 for c in conc_levels:
                     for name in order:
                         tool, args = call_for(name, key)
@@ -674,7 +681,7 @@ def main():
         print("| call | conc | ktriage | peer | peer_nothrottle | vs peer | vs nothrottle "
               "| errors k/p/pn |")
         print("|---|---|---|---|---|---|---|---|")
-        for key in calls:
+        for key in load_keys:
             for c in conc_levels:
                 k, p, pn = (med(n, key, c, "rps") for n in SERVERS)
                 print(f"| {labels[key]} | {c} | {k:.1f} | {p:.1f} | {pn:.1f} | "
@@ -686,7 +693,7 @@ def main():
         print("| call | conc | ktriage p50 / p99 | peer p50 / p99 | peer_nothrottle p50 / p99 "
               "| p99 vs peer | p99 vs nothrottle |")
         print("|---|---|---|---|---|---|---|")
-        for key in calls:
+        for key in load_keys:
             for c in conc_levels:
                 cols = [f"{med(n, key, c, 'p50_ms'):.1f} / {med(n, key, c, 'p99_ms'):.1f}"
                         for n in SERVERS]
@@ -727,7 +734,7 @@ def main():
         print("VmHWM (MiB) after each first-round cell, in run order:")
         for name in SERVERS:
             steps = [f"{key}/c{c} {hwm_after[(name, key, c)]:.0f}"
-                     for key in calls for c in conc_levels]
+                     for key in load_keys for c in conc_levels]
             print(f"  {name}: idle {idle[name]:.0f}, " + ", ".join(steps))
         if soak_res:
             print_soak(soak_res, mix_keys)

@@ -117,8 +117,14 @@ fn info<T: Tool>() -> ToolInfo {
     }
 }
 
-/// Every tool, in the order clients list them.
-pub fn tools() -> Vec<ToolInfo> {
+/// Every tool, in the order clients list them. The schemas are generated once per process:
+/// building them costs more than a typical call, and every call checks its tool's name here.
+pub fn tools() -> &'static [ToolInfo] {
+    static TOOLS: std::sync::LazyLock<Vec<ToolInfo>> = std::sync::LazyLock::new(all_tools);
+    &TOOLS
+}
+
+fn all_tools() -> Vec<ToolInfo> {
     vec![
         info::<ClusterOverview>(),
         info::<ListPods>(),

@@ -55,7 +55,7 @@ async fn tool_text_on_the_demo_incident() {
 #[test]
 fn tools_list_contract() {
     let list: Vec<_> = tools::registry::tools()
-        .into_iter()
+        .iter()
         .map(|t| json!({"name": t.name, "description": t.description, "inputSchema": t.input_schema}))
         .collect();
     let text = serde_json::to_string(&list).expect("json");
