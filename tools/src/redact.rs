@@ -167,14 +167,22 @@ static MAY_HOLD_SECRETS: LazyLock<RegexSet> = LazyLock::new(|| {
 
 /// Redact credentials in free text (logs, event messages, annotation values, config files).
 pub fn redact_text(text: &str) -> Cow<'_, str> {
-    if !MAY_HOLD_SECRETS.is_match(text) {
+    let hits = MAY_HOLD_SECRETS.matches(text);
+    if !hits.matched_any() {
         return Cow::Borrowed(text);
     }
+    // Only the rules that match the original text run: no replacement creates a match for a
+    // later rule (each is a bracketed `[REDACTED...]` marker).
     let mut out: Cow<'_, str> = Cow::Borrowed(text);
-    for rule in RULES.iter() {
+    for (_, rule) in RULES.iter().enumerate().filter(|(i, _)| hits.matched(*i)) {
         if let Cow::Owned(s) = rule.re.replace_all(&out, rule.with) {
             out = Cow::Owned(s);
         }
+    }
+    // Every secret name and prose keyword contains one of the set's words: without one, the
+    // key-value and prose passes cannot redact anything.
+    if !hits.matched(RULES.len()) {
+        return out;
     }
     let prose = out.clone().into_owned();
     out = replace_with(out, &KEY_VALUE, |c| {

@@ -236,6 +236,21 @@ async fn bad_input_gets_an_actionable_error() {
     )
     .await;
     assert!(e.contains("its containers: api"), "{e}");
+    // A named container is read without reading the pod first; its errors stay as clear.
+    let e = err(
+        &env,
+        "pod_logs",
+        json!({"namespace": "payments", "pod": "api-7d9f8b6c5d-q8wz", "container": "api"}),
+    )
+    .await;
+    assert!(e.contains("did you mean `api-7d9f8b6c5d-q8wzt`"), "{e}");
+    let e = err(
+        &env,
+        "pod_logs",
+        json!({"namespace": "payments", "pod": "api-7d9f8b6c5d-x2k9q", "container": "api", "previous": true}),
+    )
+    .await;
+    assert!(e.contains("no log for container `api`"), "{e}");
     let e = err(
         &env,
         "describe",

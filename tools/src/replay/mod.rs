@@ -601,13 +601,6 @@ fn wants_table(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("as=Table"))
 }
 
-fn find<'a>(store: &'a TypeStore, namespace: Option<&str>, name: &str) -> Option<&'a StoredObject> {
-    store
-        .objects
-        .iter()
-        .find(|o| o.name == name && o.namespace.as_deref() == namespace)
-}
-
 fn get(
     state: &ReplayState,
     store: &TypeStore,
@@ -616,7 +609,7 @@ fn get(
     q: &Query,
     headers: &HeaderMap,
 ) -> Response {
-    let Some(obj) = find(store, namespace, name) else {
+    let Some(obj) = store.find(namespace, name) else {
         return not_found(&store.rtype.plural, name);
     };
     if wants_table(headers) {
@@ -675,9 +668,8 @@ fn list(
         },
     };
     let matching: Vec<&StoredObject> = store
-        .objects
+        .in_namespace(namespace)
         .iter()
-        .filter(|o| namespace.is_none() || o.namespace.as_deref() == namespace)
         .filter(|o| labels.matches(&o.labels))
         .filter(|o| fields.matches(&o.name, o.namespace.as_deref(), &o.fields))
         .collect();
@@ -750,7 +742,7 @@ fn pod_log(
             None,
         );
     };
-    let Some(obj) = find(store, Some(ns), name) else {
+    let Some(obj) = store.find(Some(ns), name) else {
         return not_found("pods", name);
     };
     let Ok(pod) = obj.value() else {

@@ -38,7 +38,30 @@ pub struct StoredObject {
 #[derive(Debug, Clone)]
 pub struct TypeStore {
     pub rtype: ResourceType,
+    /// Sorted by (namespace, name): lookups below search, not scan.
     pub objects: Vec<StoredObject>,
+}
+
+impl TypeStore {
+    /// The objects of one namespace (all of them for `None`).
+    pub fn in_namespace(&self, namespace: Option<&str>) -> &[StoredObject] {
+        let Some(ns) = namespace else {
+            return &self.objects;
+        };
+        let start = self
+            .objects
+            .partition_point(|o| o.namespace.as_deref() < Some(ns));
+        let len = self.objects[start..].partition_point(|o| o.namespace.as_deref() == Some(ns));
+        &self.objects[start..start + len]
+    }
+
+    /// One object by namespace (`None` when cluster-scoped) and name.
+    pub fn find(&self, namespace: Option<&str>, name: &str) -> Option<&StoredObject> {
+        self.objects
+            .binary_search_by(|o| (o.namespace.as_deref(), o.name.as_str()).cmp(&(namespace, name)))
+            .ok()
+            .map(|i| &self.objects[i])
+    }
 }
 
 /// Key of a log file: namespace, pod, container, previous.
@@ -537,4 +560,51 @@ fn index_logs(dir: &Path) -> Result<BTreeMap<LogKey, PathBuf>> {
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespace_ranges_and_lookups_search_the_sorted_objects() {
+        let obj = |ns: Option<&str>, name: &str| StoredObject {
+            name: name.into(),
+            namespace: ns.map(str::to_string),
+            uid: format!("{ns:?}/{name}"),
+            labels: BTreeMap::new(),
+            fields: HashMap::new(),
+            body: Arc::from("{}"),
+            resource_version: 1,
+        };
+        let mut objects = vec![
+            obj(Some("b"), "x"),
+            obj(Some("a"), "y"),
+            obj(Some("c"), "x"),
+            obj(Some("a"), "x"),
+            obj(Some("b"), "z"),
+        ];
+        objects.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        let store = TypeStore {
+            rtype: kinds::derived_type("", "v1", "Pod", true),
+            objects,
+        };
+        let names = |ns| {
+            store
+                .in_namespace(ns)
+                .iter()
+                .map(|o| format!("{}/{}", o.namespace.as_deref().unwrap_or(""), o.name))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(Some("a")), ["a/x", "a/y"]);
+        assert_eq!(names(Some("b")), ["b/x", "b/z"]);
+        assert_eq!(names(Some("c")), ["c/x"]);
+        assert!(names(Some("aa")).is_empty() && names(Some("d")).is_empty());
+        assert_eq!(names(None).len(), 5);
+        assert_eq!(
+            store.find(Some("b"), "z").map(|o| o.uid.as_str()),
+            Some("Some(\"b\")/z")
+        );
+        assert!(store.find(Some("b"), "y").is_none() && store.find(None, "x").is_none());
+    }
 }

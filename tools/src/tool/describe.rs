@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::events::{EventGroup, ListedEvent, group, group_line};
+use super::events::{EventGroup, ListedEvent, event_line, group};
 use super::rollout_history::probe_text;
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer, clip};
@@ -95,7 +95,11 @@ fn pod_lines(pod: &Pod, clock: Clock) -> Vec<String> {
         status.pod_ip.as_deref().unwrap_or("<none>"),
         status.qos_class.as_deref().unwrap_or("?")
     ));
-    if let Some(sa) = &spec.service_account_name {
+    if let Some(sa) = spec
+        .service_account_name
+        .as_deref()
+        .filter(|sa| *sa != "default")
+    {
         l.push(format!("serviceAccount: {sa}"));
     }
     if let Some(ns) = &spec.node_selector {
@@ -107,7 +111,12 @@ fn pod_lines(pod: &Pod, clock: Clock) -> Vec<String> {
                 .join(", ")
         ));
     }
-    for t in spec.tolerations.iter().flatten() {
+    for t in spec
+        .tolerations
+        .iter()
+        .flatten()
+        .filter(|t| !is_default_toleration(t))
+    {
         l.push(format!(
             "toleration: {}={}:{}",
             t.key.as_deref().unwrap_or("*"),
@@ -212,7 +221,12 @@ fn pod_lines(pod: &Pod, clock: Clock) -> Vec<String> {
                 l.push(format!("  envFrom configmap {}", cm.name));
             }
         }
-        for m in c.volume_mounts.iter().flatten() {
+        for m in c
+            .volume_mounts
+            .iter()
+            .flatten()
+            .filter(|m| !is_service_account_token(&m.name))
+        {
             l.push(format!(
                 "  mount {}{} -> {}{}",
                 m.name,
@@ -272,7 +286,12 @@ fn pod_lines(pod: &Pod, clock: Clock) -> Vec<String> {
             }
         }
     }
-    for v in spec.volumes.iter().flatten() {
+    for v in spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| !(is_service_account_token(&v.name) && v.projected.is_some()))
+    {
         let src = if let Some(c) = &v.config_map {
             format!("configmap {}", c.name)
         } else if let Some(s) = &v.secret {
@@ -290,7 +309,17 @@ fn pod_lines(pod: &Pod, clock: Clock) -> Vec<String> {
         };
         l.push(format!("volume {}: {src}", v.name));
     }
-    for c in status.conditions.iter().flatten() {
+    // True conditions share a line; the others say why.
+    let conditions = status.conditions.unwrap_or_default();
+    let fine: Vec<&str> = conditions
+        .iter()
+        .filter(|c| c.status == "True")
+        .map(|c| c.type_.as_str())
+        .collect();
+    if !fine.is_empty() {
+        l.push(format!("conditions True: {}", fine.join(", ")));
+    }
+    for c in conditions.iter().filter(|c| c.status != "True") {
         l.push(format!(
             "condition {}={}{}",
             c.type_,
@@ -308,6 +337,35 @@ fn pod_lines(pod: &Pod, clock: Clock) -> Vec<String> {
         ));
     }
     l
+}
+
+/// A typed Pod from a dynamic object's (redacted) spec and status, decoded in place.
+fn pod_of(
+    metadata: kube::api::ObjectMeta,
+    data: &Value,
+) -> std::result::Result<Pod, serde_json::Error> {
+    let part = |key: &str| data.get(key).filter(|v| !v.is_null());
+    Ok(Pod {
+        metadata,
+        spec: part("spec").map(Deserialize::deserialize).transpose()?,
+        status: part("status").map(Deserialize::deserialize).transpose()?,
+    })
+}
+
+/// The tolerations admission adds to every pod (`DefaultTolerationSeconds`): the same in every
+/// pod, so not shown. A changed grace period is shown.
+fn is_default_toleration(t: &k8s_openapi::api::core::v1::Toleration) -> bool {
+    matches!(
+        t.key.as_deref(),
+        Some("node.kubernetes.io/not-ready" | "node.kubernetes.io/unreachable")
+    ) && t.effect.as_deref() == Some("NoExecute")
+        && t.operator.as_deref().is_none_or(|o| o == "Exists")
+        && t.toleration_seconds.is_none_or(|s| s == 300)
+}
+
+/// The service-account token volume every pod mounts (`kube-api-access-*`): not shown.
+fn is_service_account_token(volume: &str) -> bool {
+    volume.starts_with("kube-api-access-")
 }
 
 /// Owner chain from an object's ownerReferences, following controllers up to 3 hops.
@@ -441,9 +499,9 @@ impl Tool for Describe {
             lines.push(format!("owned by: {}", owners.join(" <- ")));
         }
         if ar.kind == "Pod" && ar.group.is_empty() {
-            let mut full = serde_json::to_value(&obj).unwrap_or_default();
-            redact_json(&mut full);
-            match serde_json::from_value::<Pod>(full) {
+            let mut data = obj.data.clone();
+            redact_json(&mut data);
+            match pod_of(obj.metadata.clone(), &data) {
                 Ok(pod) => lines.extend(pod_lines(&pod, clock)),
                 Err(e) => lines.push(format!("(pod could not be decoded: {e})")),
             }
@@ -484,9 +542,11 @@ impl Tool for Describe {
         if o.events.is_empty() {
             w.line("events: none");
         } else {
+            // The events are about this object: its name is not repeated on each line.
+            let this = format!("{}/{}", o.kind, o.object);
             w.line("events (newest first):");
             for g in &o.events {
-                w.line(format!("  {}", group_line(g, clock)));
+                w.line(format!("  {}", event_line(g, clock, g.object != this)));
             }
         }
         w.finish("use events, pod_logs or a narrower kind to see the rest")

@@ -356,6 +356,11 @@ pub async fn list_grouped(
 
 /// One line per group: `3m ago  Warning BackOff  Pod/ns/x  (x31 over 20m)  message`.
 pub fn group_line(g: &EventGroup, clock: Clock) -> String {
+    event_line(g, clock, true)
+}
+
+/// An event group's line; without its object where the caller names it once (`describe`).
+pub fn event_line(g: &EventGroup, clock: Clock, with_object: bool) -> String {
     let ago = g
         .last_seen
         .map_or("?".into(), |t| format!("{} ago", clock.age(t)));
@@ -368,10 +373,14 @@ pub fn group_line(g: &EventGroup, clock: Clock) -> String {
         _ if g.count > 1 => format!(" (x{})", g.count),
         _ => String::new(),
     };
-    format!(
-        "{ago}  {} {}  {}{span}  {}",
-        g.type_, g.reason, g.object, g.message
-    )
+    if with_object {
+        format!(
+            "{ago}  {} {}  {}{span}  {}",
+            g.type_, g.reason, g.object, g.message
+        )
+    } else {
+        format!("{ago}  {} {}{span}  {}", g.type_, g.reason, g.message)
+    }
 }
 
 pub struct Events;

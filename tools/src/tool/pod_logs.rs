@@ -149,6 +149,47 @@ fn default_container(pod: &Pod) -> Option<String> {
         .map(|c| c.name.clone())
 }
 
+/// The pod, or a not-found error that names the closest pods in the namespace.
+async fn get_pod(ctx: &ToolContext, namespace: &str, name: &str) -> Result<Pod> {
+    if let Some(pod) = ctx.kube.get::<Pod>(namespace, name).await? {
+        return Ok(pod);
+    }
+    ctx.kube.ensure_namespace(namespace).await?;
+    let (pods, _) = ctx
+        .kube
+        .list::<Pod>(Some(namespace), &Default::default(), 5_000)
+        .await?;
+    let names: Vec<String> = pods.into_iter().filter_map(|p| p.metadata.name).collect();
+    Err(Error::NotFound(format!(
+        "{} in namespace `{namespace}`",
+        not_found_message("pod", name, &names)
+    )))
+}
+
+/// The container asked for, checked against the pod, or the default one.
+fn pick_container(pod: &Pod, p: &Params) -> Result<String> {
+    let containers: Vec<String> = pod
+        .spec
+        .iter()
+        .flat_map(|s| {
+            s.containers
+                .iter()
+                .chain(s.init_containers.iter().flatten())
+        })
+        .map(|c| c.name.clone())
+        .collect();
+    match &p.container {
+        Some(c) if containers.contains(c) => Ok(c.clone()),
+        Some(c) => Err(Error::InvalidInput(format!(
+            "pod `{}` has no container `{c}`; its containers: {}",
+            p.pod,
+            containers.join(", ")
+        ))),
+        None => default_container(pod)
+            .ok_or_else(|| Error::InvalidInput(format!("pod `{}` has no containers", p.pod))),
+    }
+}
+
 pub struct PodLogs;
 
 impl Tool for PodLogs {
@@ -176,67 +217,52 @@ impl Tool for PodLogs {
             ),
             None => None,
         };
-        let Some(pod) = ctx.kube.get::<Pod>(&p.namespace, &p.pod).await? else {
-            ctx.kube.ensure_namespace(&p.namespace).await?;
-            let (pods, _) = ctx
-                .kube
-                .list::<Pod>(Some(&p.namespace), &Default::default(), 5_000)
-                .await?;
-            let names: Vec<String> = pods.into_iter().filter_map(|p| p.metadata.name).collect();
-            return Err(Error::NotFound(format!(
-                "{} in namespace `{}`",
-                not_found_message("pod", &p.pod, &names),
-                p.namespace
-            )));
-        };
-        let containers: Vec<String> = pod
-            .spec
-            .iter()
-            .flat_map(|s| {
-                s.containers
-                    .iter()
-                    .chain(s.init_containers.iter().flatten())
-            })
-            .map(|c| c.name.clone())
-            .collect();
-        let container = match &p.container {
-            Some(c) if containers.contains(c) => c.clone(),
-            Some(c) => {
-                return Err(Error::InvalidInput(format!(
-                    "pod `{}` has no container `{c}`; its containers: {}",
-                    p.pod,
-                    containers.join(", ")
-                )));
-            }
-            None => default_container(&pod)
-                .ok_or_else(|| Error::InvalidInput(format!("pod `{}` has no containers", p.pod)))?,
-        };
-        let lp = LogParams {
-            container: Some(container.clone()),
+        let lp = |container: &str| LogParams {
+            container: Some(container.to_string()),
             previous: p.previous,
             tail_lines: Some(i64::from(tail)),
             since_seconds: p.since_minutes.map(|m| i64::from(m.max(1)) * 60),
             limit_bytes: Some(FETCH_BYTES),
             ..Default::default()
         };
-        let raw = ctx
-            .kube
-            .logs(&p.namespace, &p.pod, &lp)
-            .await
-            .map_err(|e| match e {
-                Error::Api {
-                    code: 400, message, ..
-                } => Error::InvalidInput(format!(
-                    "no log for container `{container}` of pod `{}`: {message}{}",
-                    p.pod,
-                    if p.previous {
-                        ""
-                    } else {
-                        " (try previous=true for the last crashed instance)"
-                    }
-                )),
-                other => other,
-            })?;
+        // A named container needs one API request, the log itself; the pod is read only to
+        // explain a failure. Without a name the pod says which container to read.
+        let fetched = match &p.container {
+            Some(c) => match ctx.kube.logs(&p.namespace, &p.pod, &lp(c)).await {
+                Ok(raw) => Some((c.clone(), raw)),
+                Err(Error::Api {
+                    code: 400 | 404, ..
+                }) => None,
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
+        let (container, raw) = match fetched {
+            Some(got) => got,
+            None => {
+                let pod = get_pod(ctx, &p.namespace, &p.pod).await?;
+                let container = pick_container(&pod, &p)?;
+                let raw = ctx
+                    .kube
+                    .logs(&p.namespace, &p.pod, &lp(&container))
+                    .await
+                    .map_err(|e| match e {
+                        Error::Api {
+                            code: 400, message, ..
+                        } => Error::InvalidInput(format!(
+                            "no log for container `{container}` of pod `{}`: {message}{}",
+                            p.pod,
+                            if p.previous {
+                                ""
+                            } else {
+                                " (try previous=true for the last crashed instance)"
+                            }
+                        )),
+                        other => other,
+                    })?;
+                (container, raw)
+            }
+        };
         // Redact the whole text first: PEM blocks span lines.
         let text = redact_text(&raw);
         let lines: Vec<String> = text.lines().map(|l| clip(l, MAX_LINE)).collect();
