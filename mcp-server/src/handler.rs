@@ -201,25 +201,32 @@ fn compact(v: &mut Value) {
     }
 }
 
-/// The top level of an object schema: each property with its JSON type only. Valid for every
-/// answer the full schema accepts, at a fraction of the size.
+/// The top level of an object schema: the fields every answer carries, as `required`, and the
+/// optional ones as properties that accept any value. Valid for every answer the full schema
+/// accepts; the types and nested schemas would double the listing, and the text content
+/// already describes each answer.
 pub(crate) fn shallow_schema(full: &Value) -> JsonObject {
-    let mut props = JsonObject::new();
-    if let Some(p) = full.get("properties").and_then(Value::as_object) {
-        for (k, v) in p {
-            let ty = match (v.get("type"), v.get("$ref")) {
-                (Some(t), _) => serde_json::json!({ "type": t }),
-                (None, Some(_)) => serde_json::json!({ "type": "object" }),
-                _ => serde_json::json!({}),
-            };
-            props.insert(k.clone(), ty);
-        }
-    }
-    // Output types keep their `"null"` alternatives: answers do carry nulls. No `required`
-    // list: every answer carries every field anyway, and the listing stays small.
+    let required: Vec<Value> = full
+        .get("required")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let optional: JsonObject = full
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !required.iter().any(|r| r.as_str() == Some(k.as_str())))
+        .map(|(k, _)| (k.clone(), Value::Object(JsonObject::new())))
+        .collect();
     let mut out = JsonObject::new();
     out.insert("type".into(), "object".into());
-    out.insert("properties".into(), Value::Object(props));
+    if !optional.is_empty() {
+        out.insert("properties".into(), Value::Object(optional));
+    }
+    if !required.is_empty() {
+        out.insert("required".into(), Value::Array(required));
+    }
     out
 }
 

@@ -21,7 +21,7 @@ const MAX_WARNINGS: usize = 25;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// One namespace; omit for all you may read.
+    /// Omit for all namespaces.
     #[serde(default)]
     pub namespace: Option<String>,
 }
@@ -59,7 +59,7 @@ pub struct ClusterOverview;
 
 impl Tool for ClusterOverview {
     const NAME: &'static str = "cluster_overview";
-    const DESCRIPTION: &'static str = "Start here. Where the cluster hurts: nodes not ready, GPUs (capacity/allocatable/requested), namespaces with unhealthy pods or deployments (worst pods, restarts, exit reason), recent warnings with counts.";
+    const DESCRIPTION: &'static str = "Start here: nodes not ready, GPU capacity and use, namespaces with unhealthy pods or deployments (worst pods, exit reasons), recent warnings.";
     type Params = Params;
     type Output = Output;
 

@@ -407,7 +407,7 @@ async fn owners(ctx: &ToolContext, ns: Option<&str>, obj: &DynamicObject) -> Vec
 
 impl Tool for Describe {
     const NAME: &'static str = "describe";
-    const DESCRIPTION: &'static str = "One object, like a compact kubectl describe: spec essentials (pods: images, args, env, resources, probes, mounts, last exit), status, conditions, owners, events. Any kind but Secret.";
+    const DESCRIPTION: &'static str = "Compact kubectl describe of one object, any kind but Secret: spec essentials (pods: images, args, env, resources, probes, mounts, last exit), status, conditions, owners, events.";
     type Params = Params;
     type Output = Output;
 

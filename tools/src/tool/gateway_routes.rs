@@ -18,10 +18,9 @@ const MAX_ROUTES: usize = 100;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Omit for all namespaces you may read.
+    /// Omit for all namespaces.
     #[serde(default)]
     pub namespace: Option<String>,
-    /// Route name.
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -232,7 +231,7 @@ pub struct GatewayRoutes;
 
 impl Tool for GatewayRoutes {
     const NAME: &'static str = "gateway_routes";
-    const DESCRIPTION: &'static str = "Trace traffic: HTTPRoutes/GRPCRoutes/Ingresses with parent gateways, conditions, rules (matches, filters, timeouts), backend Services and ports, ready vs not-ready endpoints and their pods, a verdict per route.";
+    const DESCRIPTION: &'static str = "Trace traffic: HTTPRoutes, GRPCRoutes and Ingresses with gateways, rules, timeouts, backends and their ready endpoints, a verdict per route.";
     type Params = Params;
     type Output = Output;
 

@@ -43,7 +43,7 @@ pub struct GrafanaDashboard;
 
 impl Tool for GrafanaDashboard {
     const NAME: &'static str = "grafana_dashboard";
-    const DESCRIPTION: &'static str = "One Grafana dashboard summarised: panels by row with id, unit and PromQL, variables with current values, links. Run a panel with grafana_panel_data.";
+    const DESCRIPTION: &'static str = "One Grafana dashboard: panels by row with id, unit and PromQL, variables, links. Run a panel with grafana_panel_data.";
     const SOURCE: super::Source = super::Source::Grafana;
     type Params = Params;
     type Output = Output;

@@ -21,14 +21,13 @@ const MAX_POINTS: usize = 60;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Dashboard uid.
     pub uid: String,
     /// Panel id (the `#N` of grafana_dashboard).
     pub panel_id: u64,
     /// Window ending now (default 60).
     #[serde(default)]
     pub minutes: Option<u32>,
-    /// Override dashboard variables, e.g. {"namespace": "llm-serving"}.
+    /// Variables to override, e.g. {"namespace": "x"}.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
     /// Series kept per query (default 8, max 50).
@@ -118,7 +117,7 @@ fn resolve_datasource(
 
 impl Tool for GrafanaPanelData {
     const NAME: &'static str = "grafana_panel_data";
-    const DESCRIPTION: &'static str = "Run one Grafana panel's PromQL over a window ending now, variables filled in; summarised per series like prom_query, with a link to the panel.";
+    const DESCRIPTION: &'static str = "Run one Grafana panel's queries over a window ending now, variables filled in; summarised like prom_query, with a link.";
     const SOURCE: super::Source = super::Source::Grafana;
     type Params = Params;
     type Output = Output;

@@ -47,7 +47,7 @@ pub struct ListObjects;
 
 impl Tool for ListObjects {
     const NAME: &'static str = "list_objects";
-    const DESCRIPTION: &'static str = "Objects of one kind (CRDs too), a line each with the status that matters (PVC phase, quota used/hard, NetworkPolicy and Service selectors, conditions). Finds names for describe.";
+    const DESCRIPTION: &'static str = "Objects of one kind (CRDs too), a line each with the status that matters (PVC phase, quota used/hard, selectors, conditions).";
     type Params = Params;
     type Output = Output;
 

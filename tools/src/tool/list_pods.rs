@@ -17,7 +17,7 @@ const MAX_SCAN: usize = 20_000;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Omit for all namespaces you may read.
+    /// Omit for all namespaces.
     #[serde(default)]
     pub namespace: Option<String>,
     /// Label selector, e.g. `app=vllm`.
@@ -49,7 +49,7 @@ pub struct ListPods;
 
 impl Tool for ListPods {
     const NAME: &'static str = "list_pods";
-    const DESCRIPTION: &'static str = "Pods with status, readiness, restarts, last exit reason/code, waiting reason, node, age; problem pods first. At most 500.";
+    const DESCRIPTION: &'static str = "Pods with status, readiness, restarts, last exit, node, age; problem pods first. At most 500.";
     type Params = Params;
     type Output = Output;
 

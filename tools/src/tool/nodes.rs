@@ -199,7 +199,7 @@ pub struct Nodes;
 
 impl Tool for Nodes {
     const NAME: &'static str = "nodes";
-    const DESCRIPTION: &'static str = "Nodes: Ready, pressure conditions, taints, cordon, allocatable CPU/memory, pods, GPUs capacity/allocatable/requested (allocatable < capacity: unhealthy GPUs).";
+    const DESCRIPTION: &'static str = "Nodes: Ready, pressure, taints, cordon, allocatable CPU/memory, pods, GPUs (allocatable < capacity: unhealthy GPUs).";
     type Params = Params;
     type Output = Output;
 

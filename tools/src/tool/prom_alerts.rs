@@ -86,7 +86,8 @@ fn labels_text(v: &Value) -> String {
 
 impl Tool for PromAlerts {
     const NAME: &'static str = "prom_alerts";
-    const DESCRIPTION: &'static str = "Prometheus alerts firing or pending (labels, annotations, since) and rules failing to evaluate; rules=true lists every rule with its query.";
+    const DESCRIPTION: &'static str =
+        "Alerts firing or pending, and rules failing to evaluate; rules=true lists every rule.";
     const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;

@@ -40,7 +40,7 @@ pub struct PromMetrics;
 
 impl Tool for PromMetrics {
     const NAME: &'static str = "prom_metrics";
-    const DESCRIPTION: &'static str = "Metric names matching a regex, with series counts (and type/help when known). Use before prom_query to find real names: vllm:.*, DCGM_.*, envoy_.*, kube_pod_.*.";
+    const DESCRIPTION: &'static str = "Metric names matching a regex, with series counts, type and help. Use before prom_query to find real names.";
     const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;

@@ -52,7 +52,7 @@ pub struct PromQuery;
 
 impl Tool for PromQuery {
     const NAME: &'static str = "prom_query";
-    const DESCRIPTION: &'static str = "PromQL over a window ending now (or instant), summarised per series: last/min/max/mean, trend, change points with times, a few points. Top series only; filter labels or sum by () to narrow.";
+    const DESCRIPTION: &'static str = "PromQL over a window ending now, summarised per series: last/min/max/mean, trend, change points. Top series only; narrow with label filters or sum by ().";
     const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;

@@ -55,7 +55,7 @@ pub struct PromTargets;
 
 impl Tool for PromTargets {
     const NAME: &'static str = "prom_targets";
-    const DESCRIPTION: &'static str = "Prometheus scrape health per job and each down target with its last error (down targets explain missing metrics).";
+    const DESCRIPTION: &'static str = "Scrape health per job, and each down target with its last error (why metrics are missing).";
     const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;

@@ -19,7 +19,6 @@ const MAX_REVISIONS: usize = 10;
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub namespace: String,
-    /// Deployment name.
     pub name: String,
 }
 
@@ -216,7 +215,7 @@ pub struct RolloutHistory;
 
 impl Tool for RolloutHistory {
     const NAME: &'static str = "rollout_history";
-    const DESCRIPTION: &'static str = "A Deployment's revisions, newest first: when each rolled, ready replicas, images, and what changed in the pod template (image, args, env, resources, probes). Ties a failure to a rollout.";
+    const DESCRIPTION: &'static str = "A Deployment's revisions, newest first: when each rolled out and what changed (image, args, env, resources, probes).";
     type Params = Params;
     type Output = Output;
 

@@ -94,7 +94,7 @@ pub struct Signals;
 
 impl Tool for Signals {
     const NAME: &'static str = "signals";
-    const DESCRIPTION: &'static str = "Curated metrics for an incident kind, from the exporters present (Envoy, ingress-nginx, Kong, vLLM, TGI, Triton, DCGM, kube-state-metrics): 5xx/latency/timeouts, KV cache/queues/TTFT, GPU Xid/memory/power, restarts/OOM/HPA. Names absent exporters.";
+    const DESCRIPTION: &'static str = "Curated metrics for an incident kind from the exporters present (Envoy, ingress-nginx, Kong, vLLM, TGI, Triton, DCGM, kube-state-metrics): 5xx, latency, KV cache, queues, TTFT, GPU Xid, OOM. Names absent exporters.";
     const SOURCE: super::Source = super::Source::Prometheus;
     type Params = Params;
     type Output = Output;

@@ -16,7 +16,7 @@ const MAX_ITEMS: usize = 300;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Omit for all namespaces you may read.
+    /// Omit for all namespaces.
     #[serde(default)]
     pub namespace: Option<String>,
     /// Only workloads with this name.
@@ -81,7 +81,7 @@ pub struct WorkloadHealth;
 
 impl Tool for WorkloadHealth {
     const NAME: &'static str = "workload_health";
-    const DESCRIPTION: &'static str = "Deployments, StatefulSets, DaemonSets, HPAs: desired/ready/updated/available replicas, bad conditions (ProgressDeadlineExceeded), HPA current vs max.";
+    const DESCRIPTION: &'static str = "Deployments, StatefulSets, DaemonSets and HPAs: replicas desired/ready/updated/available, bad conditions, HPAs at max.";
     type Params = Params;
     type Output = Output;
 
