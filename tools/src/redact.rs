@@ -161,9 +161,14 @@ fn replace_with<'t>(
 /// log lines and event messages have neither, and one pass of this set is much cheaper than the
 /// rules one after another.
 static MAY_HOLD_SECRETS: LazyLock<RegexSet> = LazyLock::new(|| {
-    let words = r"(?i)passw|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|signing[_-]?key|session[_-]?key|credential|auth|jwt|webhook|dsn|cookie";
-    RegexSet::new(RULES.iter().map(|r| r.re.as_str()).chain([words])).expect("secret hint set")
+    RegexSet::new(RULES.iter().map(|r| r.re.as_str()).chain([SECRET_WORDS]))
+        .expect("secret hint set")
 });
+
+/// A word that every secret name ([`SECRET_NAME`]) and [`PROSE`] keyword contains.
+const SECRET_WORDS: &str = r"(?i)passw|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|signing[_-]?key|session[_-]?key|credential|auth|jwt|webhook|dsn|cookie";
+static SECRET_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(SECRET_WORDS).expect("secret-word regex"));
 
 /// Redact credentials in free text (logs, event messages, annotation values, config files).
 pub fn redact_text(text: &str) -> Cow<'_, str> {
@@ -184,14 +189,44 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
     if !hits.matched(RULES.len()) {
         return out;
     }
-    let prose = out.clone().into_owned();
-    out = replace_with(out, &KEY_VALUE, |c| {
+    out = redact_key_values(out);
+    // Without a separator a value only counts when it looks like a secret, so prose such as
+    // "password authentication failed" survives.
+    replace_with(out, &PROSE, |c| {
+        let value = &c[3];
+        let looks_secret = value.len() >= 6
+            && value.chars().any(|ch| ch.is_ascii_digit())
+            && value.chars().any(|ch| ch.is_ascii_alphabetic())
+            && !value.starts_with("[REDACTED");
+        if looks_secret {
+            format!("{}{}{REDACTED}", &c[1], &c[2])
+        } else {
+            c[0].to_string()
+        }
+    })
+}
+
+/// The key-value pass: `name=value`, `name: value`... where the name is a secret's. Only the
+/// matches holding a secret word are captured and judged (the others are kept as they are,
+/// exactly as a judged one would be); capturing every `key: value` of a long log is what made
+/// this pass cost more than the rest of a call.
+fn redact_key_values(text: Cow<'_, str>) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    let mut changed = false;
+    for m in KEY_VALUE.find_iter(&text) {
+        if !SECRET_WORD.is_match(m.as_str()) {
+            continue;
+        }
+        let Some(c) = KEY_VALUE.captures_at(&text, m.start()) else {
+            continue;
+        };
         let value = &c[6];
         // "failed to fetch oauth token: unexpected status 401": a lowercase word after a bare
         // lowercase `token:` that the sentence continues past is prose, not a credential.
         let end = c.get(6).map_or(0, |m| m.end());
-        let sentence_goes_on = prose[end..].starts_with(' ')
-            && prose[end + 1..].starts_with(|ch: char| ch.is_ascii_alphanumeric());
+        let sentence_goes_on = text[end..].starts_with(' ')
+            && text[end + 1..].starts_with(|ch: char| ch.is_ascii_alphanumeric());
         let prose_word = c[2].chars().all(|ch| ch.is_ascii_lowercase())
             && c[1].is_empty()
             && c[4].starts_with(':')
@@ -207,26 +242,22 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
             || value.starts_with("[REDACTED")
             || value.eq_ignore_ascii_case("bearer")
             || value.eq_ignore_ascii_case("basic");
-        if keep {
-            c[0].to_string()
-        } else {
-            format!("{}{}{}{}{}{REDACTED}", &c[1], &c[2], &c[3], &c[4], &c[5])
+        if !keep {
+            let whole = c.get_match();
+            out.push_str(&text[last..whole.start()]);
+            out.push_str(&format!(
+                "{}{}{}{}{}{REDACTED}",
+                &c[1], &c[2], &c[3], &c[4], &c[5]
+            ));
+            last = whole.end();
+            changed = true;
         }
-    });
-    // Without a separator a value only counts when it looks like a secret, so prose such as
-    // "password authentication failed" survives.
-    replace_with(out, &PROSE, |c| {
-        let value = &c[3];
-        let looks_secret = value.len() >= 6
-            && value.chars().any(|ch| ch.is_ascii_digit())
-            && value.chars().any(|ch| ch.is_ascii_alphabetic())
-            && !value.starts_with("[REDACTED");
-        if looks_secret {
-            format!("{}{}{REDACTED}", &c[1], &c[2])
-        } else {
-            c[0].to_string()
-        }
-    })
+    }
+    if !changed {
+        return text;
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
 }
 
 /// Redact an env value given its variable name.
@@ -356,6 +387,24 @@ mod tests {
         ] {
             assert_eq!(redact_text(keep), keep);
         }
+    }
+
+    #[test]
+    fn key_values_among_many_are_judged_one_by_one() {
+        let log = "c.e.api.OrderController    : GET /x -> 200\napi_key=sk12345678abc\n\
+                   auth-backend: ready\nDB_PASSWORD: s3cr3tvalue retry: 3\n\
+                   token: expired and refreshed\nsession_token: 1234\nlevel=info";
+        assert_eq!(
+            redact_text(log),
+            "c.e.api.OrderController    : GET /x -> 200\napi_key=[REDACTED]\n\
+             auth-backend: ready\nDB_PASSWORD: [REDACTED] retry: 3\n\
+             token: expired and refreshed\nsession_token: 1234\nlevel=info"
+        );
+        // No secret word at all: the text comes back borrowed, untouched.
+        assert!(matches!(
+            redact_text("a: b\nc=d\nGET /healthz -> 200"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -94,13 +94,13 @@ pub fn is_error_line(line: &str) -> bool {
     ERROR_LINE.is_match(line)
 }
 
-fn collapse(lines: impl Iterator<Item = String>) -> Vec<LogLine> {
+/// Runs of identical lines, each line with whether it looks like an error.
+fn collapse(lines: impl Iterator<Item = (String, bool)>) -> Vec<LogLine> {
     let mut out: Vec<LogLine> = Vec::new();
-    for l in lines {
+    for (l, error) in lines {
         match out.last_mut() {
             Some(last) if last.text == l => last.repeat += 1,
             _ => {
-                let error = is_error_line(&l);
                 out.push(LogLine {
                     text: l,
                     repeat: 1,
@@ -267,14 +267,17 @@ impl Tool for PodLogs {
         let text = redact_text(&raw);
         let lines: Vec<String> = text.lines().map(|l| clip(l, MAX_LINE)).collect();
         let lines_read = lines.len();
-        let error_lines = lines.iter().filter(|l| is_error_line(l)).count();
+        // Each line is classified once: the counts, the top errors, errors_only and the
+        // collapsed lines all use it.
+        let is_error: Vec<bool> = lines.iter().map(|l| is_error_line(l)).collect();
+        let error_lines = is_error.iter().filter(|e| **e).count();
 
         // Distinct error lines, most frequent first, the latest first among equals; stack frames
         // are context, not errors, and stay out of this list.
         let mut top: std::collections::HashMap<&str, (usize, usize)> =
             std::collections::HashMap::new();
         for (i, l) in lines.iter().enumerate() {
-            if is_error_line(l) && !is_stack_frame(l) {
+            if is_error[i] && !is_stack_frame(l) {
                 let e = top.entry(l.as_str()).or_default();
                 e.0 += 1;
                 e.1 = i;
@@ -293,14 +296,11 @@ impl Tool for PodLogs {
             .collect();
         top_errors.truncate(10);
 
-        let selected: Vec<String> = if p.errors_only || grep.is_some() {
-            let hit = |l: &str| {
-                grep.as_ref()
-                    .map_or_else(|| is_error_line(l), |g| g.is_match(l))
-            };
+        let selected: Vec<(String, bool)> = if p.errors_only || grep.is_some() {
+            let hit = |i: usize, l: &str| grep.as_ref().map_or(is_error[i], |g| g.is_match(l));
             let mut keep = vec![false; lines.len()];
             for (i, l) in lines.iter().enumerate() {
-                if hit(l) {
+                if hit(i, l) {
                     let end = if p.errors_only {
                         (i + CONTEXT_AFTER).min(lines.len() - 1)
                     } else {
@@ -313,12 +313,13 @@ impl Tool for PodLogs {
             }
             lines
                 .into_iter()
+                .zip(is_error)
                 .zip(keep)
                 .filter(|(_, k)| *k)
                 .map(|(l, _)| l)
                 .collect()
         } else {
-            lines
+            lines.into_iter().zip(is_error).collect()
         };
         Ok(Output {
             pod: format!("{}/{}", p.namespace, p.pod),
@@ -404,7 +405,7 @@ mod tests {
 
     #[test]
     fn repeats_collapse() {
-        let c = collapse(["a", "a", "b", "a"].iter().map(|s| s.to_string()));
+        let c = collapse(["a", "a", "b", "a"].iter().map(|s| (s.to_string(), false)));
         assert_eq!(
             c.iter().map(|l| l.repeat).collect::<Vec<_>>(),
             vec![2, 1, 1]
