@@ -522,17 +522,31 @@ impl KubeReader {
 
 /// "namespace `paymnts` not found; did you mean `payments`?"
 pub fn not_found_message(what: &str, name: &str, candidates: &[String]) -> String {
+    not_found_in(what, name, None, candidates)
+}
+
+/// "pod `api-x` not found in namespace `payments`; did you mean `api-y`?"
+pub fn not_found_in(
+    what: &str,
+    name: &str,
+    namespace: Option<&str>,
+    candidates: &[String],
+) -> String {
+    let not_found = match namespace {
+        Some(ns) => format!("{what} `{name}` not found in namespace `{ns}`"),
+        None => format!("{what} `{name}` not found"),
+    };
     let best = candidates
         .iter()
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
         .min();
     match best {
-        Some((_, c)) => format!("{what} `{name}` not found; did you mean `{c}`?"),
-        None if candidates.is_empty() => format!("{what} `{name}` not found"),
+        Some((_, c)) => format!("{not_found}; did you mean `{c}`?"),
+        None if candidates.is_empty() => not_found,
         None => {
             let shown: Vec<_> = candidates.iter().take(12).map(String::as_str).collect();
-            format!("{what} `{name}` not found; existing: {}", shown.join(", "))
+            format!("{not_found}; existing: {}", shown.join(", "))
         }
     }
 }
@@ -564,5 +578,10 @@ mod tests {
             "namespace `paymnts` not found; did you mean `payments`?"
         );
         assert!(not_found_message("namespace", "zzzzzzzzzz", &c).contains("existing: payments"));
+        let pods = vec!["api-7d9f8b6c5d-q8wzt".to_string()];
+        assert_eq!(
+            not_found_in("pod", "api-7d9f8b6c5d-q8wz", Some("payments"), &pods),
+            "pod `api-7d9f8b6c5d-q8wz` not found in namespace `payments`; did you mean `api-7d9f8b6c5d-q8wzt`?"
+        );
     }
 }

@@ -439,13 +439,11 @@ impl Tool for Describe {
                 )
                 .await?;
             let names: Vec<String> = all.into_iter().filter_map(|o| o.metadata.name).collect();
-            let where_ = ns
-                .as_deref()
-                .map(|n| format!(" in namespace `{n}`"))
-                .unwrap_or_default();
-            return Err(Error::NotFound(format!(
-                "{}{where_}",
-                crate::k8s::not_found_message(&ar.kind.to_ascii_lowercase(), &p.name, &names)
+            return Err(Error::NotFound(crate::k8s::not_found_in(
+                &ar.kind.to_ascii_lowercase(),
+                &p.name,
+                ns.as_deref(),
+                &names,
             )));
         };
         let clock = ctx.clock();

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer, clip};
-use crate::k8s::not_found_message;
+use crate::k8s::not_found_in;
 use crate::redact::redact_text;
 use crate::{Clock, Error, Result};
 
@@ -160,9 +160,11 @@ async fn get_pod(ctx: &ToolContext, namespace: &str, name: &str) -> Result<Pod> 
         .list::<Pod>(Some(namespace), &Default::default(), 5_000)
         .await?;
     let names: Vec<String> = pods.into_iter().filter_map(|p| p.metadata.name).collect();
-    Err(Error::NotFound(format!(
-        "{} in namespace `{namespace}`",
-        not_found_message("pod", name, &names)
+    Err(Error::NotFound(not_found_in(
+        "pod",
+        name,
+        Some(namespace),
+        &names,
     )))
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Tool, ToolContext};
 use crate::budget::{Budget, Writer, clip};
-use crate::k8s::not_found_message;
+use crate::k8s::not_found_in;
 use crate::redact::redact_env;
 use crate::{Clock, Error, Result};
 
@@ -227,10 +227,11 @@ impl Tool for RolloutHistory {
                 .list::<Deployment>(Some(&p.namespace), &ListParams::default(), 5_000)
                 .await?;
             let names: Vec<String> = ds.into_iter().filter_map(|d| d.metadata.name).collect();
-            return Err(Error::NotFound(format!(
-                "{} in namespace `{}`",
-                not_found_message("deployment", &p.name, &names),
-                p.namespace
+            return Err(Error::NotFound(not_found_in(
+                "deployment",
+                &p.name,
+                Some(&p.namespace),
+                &names,
             )));
         };
         let uid = deploy.metadata.uid.clone().unwrap_or_default();
