@@ -229,12 +229,15 @@ impl Tool for PodLogs {
         };
         // A named container needs one API request, the log itself; the pod is read only to
         // explain a failure. Without a name the pod says which container to read.
+        let mut refused = None;
         let fetched = match &p.container {
             Some(c) => match ctx.kube.logs(&p.namespace, &p.pod, &lp(c)).await {
                 Ok(raw) => Some((c.clone(), raw)),
-                Err(Error::Api {
-                    code: 400 | 404, ..
-                }) => None,
+                Err(e @ Error::Api { code: 400, .. }) => {
+                    refused = Some(e);
+                    None
+                }
+                Err(Error::Api { code: 404, .. }) => None,
                 Err(other) => return Err(other),
             },
             None => None,
@@ -244,24 +247,25 @@ impl Tool for PodLogs {
             None => {
                 let pod = get_pod(ctx, &p.namespace, &p.pod).await?;
                 let container = pick_container(&pod, &p)?;
-                let raw = ctx
-                    .kube
-                    .logs(&p.namespace, &p.pod, &lp(&container))
-                    .await
-                    .map_err(|e| match e {
-                        Error::Api {
-                            code: 400, message, ..
-                        } => Error::InvalidInput(format!(
-                            "no log for container `{container}` of pod `{}`: {message}{}",
-                            p.pod,
-                            if p.previous {
-                                ""
-                            } else {
-                                " (try previous=true for the last crashed instance)"
-                            }
-                        )),
-                        other => other,
-                    })?;
+                // A container the pod has, refused already: that answer is the one to explain.
+                let raw = match refused {
+                    Some(e) => Err(e),
+                    None => ctx.kube.logs(&p.namespace, &p.pod, &lp(&container)).await,
+                };
+                let raw = raw.map_err(|e| match e {
+                    Error::Api {
+                        code: 400, message, ..
+                    } => Error::InvalidInput(format!(
+                        "no log for container `{container}` of pod `{}`: {message}{}",
+                        p.pod,
+                        if p.previous {
+                            ""
+                        } else {
+                            " (try previous=true for the last crashed instance)"
+                        }
+                    )),
+                    other => other,
+                })?;
                 (container, raw)
             }
         };
